@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One MLPerf concept, one module. Libraries never print, exit or read arguments: only `mlperf` does.
+let package = Package(
+    name: "SwiftMLPerf",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mlperf", targets: ["mlperf"]),
+        .library(name: "LoadGen", targets: ["LoadGen"]),
+        .library(name: "MLLog", targets: ["MLLog"]),
+        .library(name: "Training", targets: ["Training"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The `:::MLLOG {json}` line format (training logs and LoadGen's detail log).
+        .target(name: "MLLog"),
+        // The inference load generator. Depends on nothing but the log format.
+        .target(name: "LoadGen", dependencies: ["MLLog"]),
+        // Time-to-train harness: runs, scoring, RCP, compliance rules.
+        .target(name: "Training", dependencies: ["MLLog", "Benchmarks"], resources: [.copy("Rulesets")]),
+        // Benchmark catalogue: tasks, datasets, quality targets, hyper-parameters.
+        .target(name: "Benchmarks"),
+        // C shims over system libraries.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CONNXRuntime", path: "Sources/CONNXRuntime"),
+        // Dataset readers (IDX) and query sample libraries.
+        .target(name: "Datasets", dependencies: ["CZlib", "LoadGen"]),
+        // Swift reference models on OpenBLAS: layers, optimizers, training loop, ONNX export.
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "Datasets", "MLLog", "Benchmarks"]),
+        // ONNX Runtime C API, loaded with dlopen at run time.
+        .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime"]),
+        // Systems under test over real backends (ORT), for LoadGen.
+        .target(name: "Serving", dependencies: ["LoadGen", "ONNXRuntime", "Datasets", "Benchmarks"]),
+        .executableTarget(
+            name: "mlperf",
+            dependencies: [
+                "LoadGen", "MLLog", "Training", "Benchmarks", "Datasets", "NeuralNet", "ONNXRuntime", "Serving",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MLLogTests", dependencies: ["MLLog"]),
+        .testTarget(name: "LoadGenTests", dependencies: ["LoadGen", "MLLog"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "MLLog", "Benchmarks"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets", "CBLAS"]),
+        .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "LoadGen", "ONNXRuntime", "Datasets"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

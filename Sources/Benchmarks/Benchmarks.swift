@@ -1,0 +1,1 @@
+// The Benchmarks module. See ../shared/DESIGN.md.

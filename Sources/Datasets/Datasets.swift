@@ -1,0 +1,1 @@
+// The Datasets module. See ../shared/DESIGN.md.

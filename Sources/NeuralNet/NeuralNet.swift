@@ -1,0 +1,1 @@
+// The NeuralNet module. See ../shared/DESIGN.md.

@@ -1,0 +1,1 @@
+// The ONNXRuntime module. See ../shared/DESIGN.md.

@@ -1,0 +1,1 @@
+// The Serving module. See ../shared/DESIGN.md.
