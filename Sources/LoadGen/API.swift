@@ -20,7 +20,9 @@ public struct QuerySampleBatch: @unchecked Sendable, RandomAccessCollection {
     @usableFromInline let idBase: ResponseID
     public let count: Int
 
-    @usableFromInline init(idBase: ResponseID, indices: UnsafePointer<Int32>, count: Int) {
+    /// A view over caller-owned storage: sample `i` has id `firstID + i` and QSL index `indices[i]`. LoadGen builds
+    /// these; a SUT's own tests may too. The storage must outlive every use of the batch.
+    public init(firstID idBase: ResponseID, indices: UnsafePointer<Int32>, count: Int) {
         self.idBase = idBase; self.indices_ = indices; self.count = count
     }
 
