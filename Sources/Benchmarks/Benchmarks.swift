@@ -1,1 +1,0 @@
-// The Benchmarks module. See ../shared/DESIGN.md.

@@ -1,0 +1,207 @@
+import Datasets
+
+/// The Fashion-MNIST reference CNN with its preallocated activations, gradients and optimizer state:
+/// conv3×3 pad 1 (1→16), ReLU, maxpool 2 → conv3×3 pad 1 (16→32), ReLU, maxpool 2 → flatten 1568 → dense 128, ReLU
+/// → dense 10. All buffers are allocated once for `maxBatch` images; a training step allocates nothing.
+///
+/// Not thread-safe: one model per thread.
+public final class FashionCNN {
+    public let conv1 = Conv2D(inChannels: 1, outChannels: 16, kernel: 3, padding: 1, height: 28, width: 28)
+    public let pool1 = MaxPool2D(height: 28, width: 28)
+    public let conv2 = Conv2D(inChannels: 16, outChannels: 32, kernel: 3, padding: 1, height: 14, width: 14)
+    public let pool2 = MaxPool2D(height: 14, width: 14)
+    public let fc1 = Dense(inputs: 1568, outputs: 128)
+    public let fc2 = Dense(inputs: 128, outputs: 10)
+    public static let classes = 10
+    public static let inputPixels = 784
+
+    /// Named slices of the flat parameter vector, in PyTorch's `state_dict` order.
+    public struct Slice: Sendable {
+        public let name: String
+        public let offset: Int
+        public let shape: [Int]
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    public static let slices: [Slice] = {
+        let shapes: [(String, [Int])] = [
+            ("conv1.weight", [16, 1, 3, 3]), ("conv1.bias", [16]),
+            ("conv2.weight", [32, 16, 3, 3]), ("conv2.bias", [32]),
+            ("fc1.weight", [128, 1568]), ("fc1.bias", [128]),
+            ("fc2.weight", [10, 128]), ("fc2.bias", [10]),
+        ]
+        var out: [Slice] = []
+        var offset = 0
+        for (name, shape) in shapes {
+            out.append(Slice(name: name, offset: offset, shape: shape))
+            offset += shape.reduce(1, *)
+        }
+        return out
+    }()
+
+    public static let parameterCount = slices.last!.offset + slices.last!.count
+
+    public let maxBatch: Int
+    /// All parameters, contiguous, in `slices` order.
+    public let parameters: UnsafeMutablePointer<Float>
+    public let gradients: UnsafeMutablePointer<Float>
+    public let momentum: UnsafeMutablePointer<Float>
+    /// The input batch `[N][784]`, filled by the caller before `forward`.
+    public let input: UnsafeMutablePointer<Float>
+    /// The labels of the input batch, filled by the caller before `trainStep`.
+    public let labels: UnsafeMutablePointer<Int32>
+    /// sgemm work done by this model so far.
+    public var stats = SGEMMStats()
+
+    // Activations and their gradients.
+    let col1, a1, p1, col2, a2, p2, flat, h1, logits: UnsafeMutablePointer<Float>
+    let arg1, arg2: UnsafeMutablePointer<Int32>
+    let dLogits, dH1, dFlat, dP2, dA2, dCol2, dP1, dA1: UnsafeMutablePointer<Float>
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    /// Initialises the parameters as PyTorch does by default for these layers (weights and biases uniform in
+    /// ±1/√fan_in), from `seed`.
+    public init(maxBatch: Int, seed: UInt64) {
+        self.maxBatch = maxBatch
+        var allocs: [UnsafeMutableRawPointer] = []
+        func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+            p.initialize(repeating: 0, count: max(n, 1))
+            allocs.append(UnsafeMutableRawPointer(p))
+            return p
+        }
+        func ints(_ n: Int) -> UnsafeMutablePointer<Int32> {
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            allocs.append(UnsafeMutableRawPointer(p))
+            return p
+        }
+        let b = maxBatch
+        parameters = floats(FashionCNN.parameterCount)
+        gradients = floats(FashionCNN.parameterCount)
+        momentum = floats(FashionCNN.parameterCount)
+        input = floats(b * 784)
+        labels = ints(b)
+        col1 = floats(conv1.colCount(batch: b))
+        a1 = floats(conv1.outputCount(batch: b))
+        p1 = floats(16 * b * 196)
+        arg1 = ints(16 * b * 196)
+        col2 = floats(conv2.colCount(batch: b))
+        a2 = floats(conv2.outputCount(batch: b))
+        p2 = floats(32 * b * 49)
+        arg2 = ints(32 * b * 49)
+        flat = floats(b * 1568)
+        h1 = floats(b * 128)
+        logits = floats(b * 10)
+        dLogits = floats(b * 10)
+        dH1 = floats(b * 128)
+        dFlat = floats(b * 1568)
+        dP2 = floats(32 * b * 49)
+        dA2 = floats(conv2.outputCount(batch: b))
+        dCol2 = floats(conv2.colCount(batch: b))
+        dP1 = floats(16 * b * 196)
+        dA1 = floats(conv1.outputCount(batch: b))
+        allocations = allocs
+
+        var rng = Xoshiro256(seed: seed)
+        let fanIn = [9, 9, 144, 144, 1568, 1568, 128, 128]
+        for (slice, fan) in zip(FashionCNN.slices, fanIn) {
+            let bound = 1 / Float(fan).squareRoot()
+            for i in 0..<slice.count {
+                parameters[slice.offset + i] = (2 * rng.nextUniform() - 1) * bound
+            }
+        }
+    }
+
+    deinit { for p in allocations { p.deallocate() } }
+
+    @inline(__always) func param(_ i: Int) -> UnsafeMutablePointer<Float> { parameters + FashionCNN.slices[i].offset }
+    @inline(__always) func grad(_ i: Int) -> UnsafeMutablePointer<Float> { gradients + FashionCNN.slices[i].offset }
+
+    /// The parameters as an array, in `slices` order (for tests and export).
+    public var parameterArray: [Float] { Array(UnsafeBufferPointer(start: parameters, count: FashionCNN.parameterCount)) }
+
+    /// Copies image `index` of `split`, preprocessed, into row `row` of the input batch, and its label.
+    @inline(__always) public func setSample(row: Int, from split: FashionMNISTSplit, index: Int) {
+        FashionMNIST.preprocess(split, index: index, into: input + row * 784)
+        labels[row] = Int32(split.labels[index])
+    }
+
+    /// Runs the forward pass on the first `batch` rows of `input`; returns the logits `[batch][10]`.
+    @discardableResult
+    public func forward(batch: Int) -> UnsafePointer<Float> {
+        precondition(batch > 0 && batch <= maxBatch)
+        conv1.forward(input, batch: batch, weight: param(0), bias: param(1), col: col1, output: a1, stats: &stats)
+        ReLU.forward(a1, count: conv1.outputCount(batch: batch))
+        pool1.forward(a1, planes: 16 * batch, output: p1, argmax: arg1)
+        conv2.forward(p1, batch: batch, weight: param(2), bias: param(3), col: col2, output: a2, stats: &stats)
+        ReLU.forward(a2, count: conv2.outputCount(batch: batch))
+        pool2.forward(a2, planes: 32 * batch, output: p2, argmax: arg2)
+        // [32][N][49] → [N][32·49] (PyTorch's flatten order: channel, row, column).
+        for c in 0..<32 {
+            for n in 0..<batch {
+                let src = p2 + (c * batch + n) * 49
+                let dst = flat + n * 1568 + c * 49
+                for i in 0..<49 { dst[i] = src[i] }
+            }
+        }
+        fc1.forward(flat, batch: batch, weight: param(4), bias: param(5), output: h1, stats: &stats)
+        ReLU.forward(h1, count: batch * 128)
+        fc2.forward(h1, batch: batch, weight: param(6), bias: param(7), output: logits, stats: &stats)
+        return UnsafePointer(logits)
+    }
+
+    /// Back-propagates the mean softmax cross-entropy of the last `forward` against `labels`, overwriting
+    /// `gradients`. Returns the loss.
+    @discardableResult
+    public func backward(batch: Int) -> Float {
+        let loss = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, batch: batch, classes: 10,
+                                                       dLogits: dLogits)
+        fc2.backward(dLogits, batch: batch, input: h1, weight: param(6), dWeight: grad(6), dBias: grad(7),
+                     dInput: dH1, stats: &stats)
+        ReLU.backward(output: h1, gradient: dH1, count: batch * 128)
+        fc1.backward(dH1, batch: batch, input: flat, weight: param(4), dWeight: grad(4), dBias: grad(5),
+                     dInput: dFlat, stats: &stats)
+        for c in 0..<32 {
+            for n in 0..<batch {
+                let dst = dP2 + (c * batch + n) * 49
+                let src = dFlat + n * 1568 + c * 49
+                for i in 0..<49 { dst[i] = src[i] }
+            }
+        }
+        pool2.backward(dP2, planes: 32 * batch, argmax: arg2, dInput: dA2)
+        ReLU.backward(output: a2, gradient: dA2, count: conv2.outputCount(batch: batch))
+        conv2.backward(dA2, batch: batch, col: col2, weight: param(2), dWeight: grad(2), dBias: grad(3),
+                       dCol: dCol2, dInput: dP1, stats: &stats)
+        pool1.backward(dP1, planes: 16 * batch, argmax: arg1, dInput: dA1)
+        ReLU.backward(output: a1, gradient: dA1, count: conv1.outputCount(batch: batch))
+        conv1.backward(dA1, batch: batch, col: col1, weight: param(0), dWeight: grad(0), dBias: grad(1),
+                       dCol: nil, dInput: nil, stats: &stats)
+        return loss
+    }
+
+    /// One SGD-with-momentum step on the first `batch` rows of `input`/`labels`. Returns the loss before the step.
+    @discardableResult
+    public func trainStep(batch: Int, learningRate: Float, momentum mu: Float) -> Float {
+        forward(batch: batch)
+        let loss = backward(batch: batch)
+        SGD.step(parameters: parameters, gradients: gradients, momentumBuffer: momentum,
+                 count: FashionCNN.parameterCount, learningRate: learningRate, momentum: mu)
+        return loss
+    }
+
+    /// Top-1 accuracy counts over a whole split (or its first `limit` images), in batches of `maxBatch`.
+    public func correctCount(on split: FashionMNISTSplit, limit: Int? = nil) -> Int {
+        let total = min(limit ?? split.count, split.count)
+        var correct = 0
+        var start = 0
+        while start < total {
+            let b = min(maxBatch, total - start)
+            for r in 0..<b { setSample(row: r, from: split, index: start + r) }
+            let out = forward(batch: b)
+            correct += SoftmaxCrossEntropy.correct(logits: out, labels: labels, batch: b, classes: 10)
+            start += b
+        }
+        return correct
+    }
+}

@@ -1,0 +1,278 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Layers with explicit forward and backward passes over raw float pointers. Every matrix product goes through
+// `cblas_sgemm`; the loops here only move data (im2col, pooling, activations).
+//
+// Layouts. Convolution and pooling work on "channel-major" activations `[C][N][H][W]` (channel outermost, then the
+// batch), so that one sgemm covers the whole batch: `out[Cout][N·H·W] = W[Cout][Cin·k·k] · col[Cin·k·k][N·H·W]`.
+// A single input channel (`[1][N][H][W]`) is the same bytes as `[N][H][W]`. Dense layers work on `[N][F]`.
+// Weights use PyTorch's layouts: convolution `[Cout][Cin][k][k]`, dense `[out][in]`.
+
+/// 2-D convolution, stride 1, square kernel, zero padding.
+public struct Conv2D: Sendable {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernel: Int
+    public let padding: Int
+    public let height: Int
+    public let width: Int
+
+    public init(inChannels: Int, outChannels: Int, kernel: Int, padding: Int, height: Int, width: Int) {
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
+        self.padding = padding; self.height = height; self.width = width
+    }
+
+    public var outHeight: Int { height + 2 * padding - kernel + 1 }
+    public var outWidth: Int { width + 2 * padding - kernel + 1 }
+    /// Rows of the im2col matrix: `Cin·k·k`.
+    public var colRows: Int { inChannels * kernel * kernel }
+    public var weightCount: Int { outChannels * colRows }
+    /// Floats of the im2col matrix for `batch` images.
+    public func colCount(batch: Int) -> Int { colRows * batch * outHeight * outWidth }
+    public func inputCount(batch: Int) -> Int { inChannels * batch * height * width }
+    public func outputCount(batch: Int) -> Int { outChannels * batch * outHeight * outWidth }
+
+    /// `col[(c·k + kh)·k + kw][n][oh][ow] = input[c][n][oh + kh − pad][ow + kw − pad]` (0 outside).
+    public func im2col(_ input: UnsafePointer<Float>, batch: Int, col: UnsafeMutablePointer<Float>) {
+        let h = height, w = width, ho = outHeight, wo = outWidth, k = kernel, p = padding
+        let positions = batch * ho * wo
+        for c in 0..<inChannels {
+            for kh in 0..<k {
+                for kw in 0..<k {
+                    let row = col + ((c * k + kh) * k + kw) * positions
+                    let lo = max(0, p - kw), hi = min(wo, w + p - kw)
+                    for n in 0..<batch {
+                        let src = input + (c * batch + n) * h * w
+                        let dst = row + n * ho * wo
+                        for oh in 0..<ho {
+                            let ih = oh + kh - p
+                            let d = dst + oh * wo
+                            if ih < 0 || ih >= h {
+                                for ow in 0..<wo { d[ow] = 0 }
+                                continue
+                            }
+                            let s = src + ih * w + kw - p
+                            for ow in 0..<lo { d[ow] = 0 }
+                            for ow in lo..<hi { d[ow] = s[ow] }
+                            for ow in hi..<wo { d[ow] = 0 }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: sums each column entry back into the input position it came from.
+    public func col2im(_ col: UnsafePointer<Float>, batch: Int, input: UnsafeMutablePointer<Float>) {
+        let h = height, w = width, ho = outHeight, wo = outWidth, k = kernel, p = padding
+        let positions = batch * ho * wo
+        input.update(repeating: 0, count: inputCount(batch: batch))
+        for c in 0..<inChannels {
+            for kh in 0..<k {
+                for kw in 0..<k {
+                    let row = col + ((c * k + kh) * k + kw) * positions
+                    let lo = max(0, p - kw), hi = min(wo, w + p - kw)
+                    for n in 0..<batch {
+                        let dst = input + (c * batch + n) * h * w
+                        let src = row + n * ho * wo
+                        for oh in 0..<ho {
+                            let ih = oh + kh - p
+                            if ih < 0 || ih >= h { continue }
+                            let d = dst + ih * w + kw - p
+                            let s = src + oh * wo
+                            for ow in lo..<hi { d[ow] += s[ow] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `output[Cout][N·Ho·Wo] = weight · im2col(input) + bias`. Leaves the im2col matrix in `col` for `backward`.
+    public func forward(_ input: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
+                        bias: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>,
+                        output: UnsafeMutablePointer<Float>, stats: inout SGEMMStats) {
+        im2col(input, batch: batch, col: col)
+        let positions = batch * outHeight * outWidth
+        BLAS.sgemm(m: outChannels, n: positions, k: colRows, a: weight, lda: colRows, b: col, ldb: positions,
+                   c: output, ldc: positions, stats: &stats)
+        for o in 0..<outChannels {
+            let row = output + o * positions
+            let b = bias[o]
+            for j in 0..<positions { row[j] += b }
+        }
+    }
+
+    /// Gradients from `dOutput` (`[Cout][N·Ho·Wo]`) and the `col` of the forward pass: `dWeight` and `dBias` are
+    /// overwritten; if `dInput` is given, `dCol` receives `weightᵀ · dOutput` and `dInput` its col2im.
+    public func backward(_ dOutput: UnsafePointer<Float>, batch: Int, col: UnsafePointer<Float>,
+                         weight: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+                         dBias: UnsafeMutablePointer<Float>, dCol: UnsafeMutablePointer<Float>?,
+                         dInput: UnsafeMutablePointer<Float>?, stats: inout SGEMMStats) {
+        let positions = batch * outHeight * outWidth
+        BLAS.sgemm(transB: true, m: outChannels, n: colRows, k: positions, a: dOutput, lda: positions,
+                   b: col, ldb: positions, c: dWeight, ldc: colRows, stats: &stats)
+        for o in 0..<outChannels {
+            let row = dOutput + o * positions
+            var s: Float = 0
+            for j in 0..<positions { s += row[j] }
+            dBias[o] = s
+        }
+        if let dInput, let dCol {
+            BLAS.sgemm(transA: true, m: colRows, n: positions, k: outChannels, a: weight, lda: colRows,
+                       b: dOutput, ldb: positions, c: dCol, ldc: positions, stats: &stats)
+            col2im(dCol, batch: batch, input: dInput)
+        }
+    }
+}
+
+/// Max pooling 2×2, stride 2, over `planes` planes of `height`×`width` (both even).
+public struct MaxPool2D: Sendable {
+    public let height: Int
+    public let width: Int
+
+    public init(height: Int, width: Int) { self.height = height; self.width = width }
+
+    public var outHeight: Int { height / 2 }
+    public var outWidth: Int { width / 2 }
+
+    /// Writes the maxima and, in `argmax`, the index into `input` each came from (the first maximum on ties).
+    public func forward(_ input: UnsafePointer<Float>, planes: Int, output: UnsafeMutablePointer<Float>,
+                        argmax: UnsafeMutablePointer<Int32>) {
+        let h = height, w = width, ho = outHeight, wo = outWidth
+        for pl in 0..<planes {
+            let base = pl * h * w
+            let dst = output + pl * ho * wo
+            let arg = argmax + pl * ho * wo
+            for oh in 0..<ho {
+                for ow in 0..<wo {
+                    let i0 = base + 2 * oh * w + 2 * ow
+                    var bi = i0
+                    var bv = input[i0]
+                    let i1 = i0 + 1, i2 = i0 + w, i3 = i0 + w + 1
+                    if input[i1] > bv { bv = input[i1]; bi = i1 }
+                    if input[i2] > bv { bv = input[i2]; bi = i2 }
+                    if input[i3] > bv { bv = input[i3]; bi = i3 }
+                    dst[oh * wo + ow] = bv
+                    arg[oh * wo + ow] = Int32(truncatingIfNeeded: bi)
+                }
+            }
+        }
+    }
+
+    /// Routes each output gradient to the input position of its maximum; all other input gradients are 0.
+    public func backward(_ dOutput: UnsafePointer<Float>, planes: Int, argmax: UnsafePointer<Int32>,
+                         dInput: UnsafeMutablePointer<Float>) {
+        dInput.update(repeating: 0, count: planes * height * width)
+        let n = planes * outHeight * outWidth
+        for j in 0..<n { dInput[Int(argmax[j])] = dOutput[j] }
+    }
+}
+
+/// Fully connected layer on `[N][in]` → `[N][out]`, weight `[out][in]` (PyTorch `nn.Linear`).
+public struct Dense: Sendable {
+    public let inputs: Int
+    public let outputs: Int
+
+    public init(inputs: Int, outputs: Int) { self.inputs = inputs; self.outputs = outputs }
+
+    public var weightCount: Int { inputs * outputs }
+
+    public func forward(_ input: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
+                        bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stats: inout SGEMMStats) {
+        BLAS.sgemm(transB: true, m: batch, n: outputs, k: inputs, a: input, lda: inputs, b: weight, ldb: inputs,
+                   c: output, ldc: outputs, stats: &stats)
+        for i in 0..<batch {
+            let row = output + i * outputs
+            for o in 0..<outputs { row[o] += bias[o] }
+        }
+    }
+
+    /// Overwrites `dWeight` and `dBias`; writes `dInput` when given.
+    public func backward(_ dOutput: UnsafePointer<Float>, batch: Int, input: UnsafePointer<Float>,
+                         weight: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+                         dBias: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>?,
+                         stats: inout SGEMMStats) {
+        BLAS.sgemm(transA: true, m: outputs, n: inputs, k: batch, a: dOutput, lda: outputs, b: input, ldb: inputs,
+                   c: dWeight, ldc: inputs, stats: &stats)
+        for o in 0..<outputs { dBias[o] = 0 }
+        for i in 0..<batch {
+            let row = dOutput + i * outputs
+            for o in 0..<outputs { dBias[o] += row[o] }
+        }
+        if let dInput {
+            BLAS.sgemm(m: batch, n: inputs, k: outputs, a: dOutput, lda: outputs, b: weight, ldb: inputs,
+                       c: dInput, ldc: inputs, stats: &stats)
+        }
+    }
+}
+
+/// Rectified linear unit, applied in place.
+public enum ReLU {
+    public static func forward(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] = max(x[i], 0) }
+    }
+
+    /// `dx = dy` where the forward output was positive, else 0 (in place on `gradient`).
+    public static func backward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count where !(output[i] > 0) { gradient[i] = 0 }
+    }
+}
+
+/// Softmax followed by cross-entropy against integer labels, averaged over the batch (PyTorch `CrossEntropyLoss`).
+public enum SoftmaxCrossEntropy {
+    /// Returns the mean loss and writes `d loss / d logits` (`(softmax − onehot) / N`) to `dLogits`.
+    public static func lossAndGradient(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
+                                       classes: Int, dLogits: UnsafeMutablePointer<Float>) -> Float {
+        var loss: Float = 0
+        let scale = 1 / Float(batch)
+        for i in 0..<batch {
+            let row = logits + i * classes
+            let d = dLogits + i * classes
+            var m = row[0]
+            for j in 1..<classes { m = max(m, row[j]) }
+            var sum: Float = 0
+            for j in 0..<classes {
+                let e = expf(row[j] - m)
+                d[j] = e
+                sum += e
+            }
+            let y = Int(labels[i])
+            loss -= row[y] - m - logf(sum)
+            let inv = 1 / sum
+            for j in 0..<classes { d[j] = d[j] * inv * scale }
+            d[y] -= scale
+        }
+        return loss * scale
+    }
+
+    /// How many rows' largest logit (the first, on ties) is the label.
+    public static func correct(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
+                               classes: Int) -> Int {
+        var n = 0
+        for i in 0..<batch {
+            let row = logits + i * classes
+            var best = 0
+            for j in 1..<classes where row[j] > row[best] { best = j }
+            if best == Int(labels[i]) { n += 1 }
+        }
+        return n
+    }
+}
+
+/// SGD with momentum, PyTorch semantics: `buf = momentum·buf + grad` (buf starts at 0), `w −= lr·buf`.
+public enum SGD {
+    public static func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+                            momentumBuffer: UnsafeMutablePointer<Float>, count: Int, learningRate: Float,
+                            momentum: Float) {
+        for i in 0..<count {
+            let v = momentum * momentumBuffer[i] + gradients[i]
+            momentumBuffer[i] = v
+            parameters[i] -= learningRate * v
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The NeuralNet module. See ../shared/DESIGN.md.
