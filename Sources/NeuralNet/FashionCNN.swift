@@ -132,11 +132,13 @@ public final class FashionCNN {
     public func forward(batch: Int) -> UnsafePointer<Float> {
         precondition(batch > 0 && batch <= maxBatch)
         conv1.forward(input, batch: batch, weight: param(0), bias: param(1), col: col1, output: a1, stats: &stats)
-        ReLU.forward(a1, count: conv1.outputCount(batch: batch))
+        // ReLU and max pooling commute (both monotone), so ReLU runs on the 4× smaller pooled tensor; values and
+        // gradients are the same as conv → ReLU → pool.
         pool1.forward(a1, planes: 16 * batch, output: p1, argmax: arg1)
+        ReLU.forward(p1, count: 16 * batch * 196)
         conv2.forward(p1, batch: batch, weight: param(2), bias: param(3), col: col2, output: a2, stats: &stats)
-        ReLU.forward(a2, count: conv2.outputCount(batch: batch))
         pool2.forward(a2, planes: 32 * batch, output: p2, argmax: arg2)
+        ReLU.forward(p2, count: 32 * batch * 49)
         // [32][N][49] → [N][32·49] (PyTorch's flatten order: channel, row, column).
         for c in 0..<32 {
             for n in 0..<batch {
@@ -169,12 +171,12 @@ public final class FashionCNN {
                 for i in 0..<49 { dst[i] = src[i] }
             }
         }
+        ReLU.backward(output: p2, gradient: dP2, count: 32 * batch * 49)
         pool2.backward(dP2, planes: 32 * batch, argmax: arg2, dInput: dA2)
-        ReLU.backward(output: a2, gradient: dA2, count: conv2.outputCount(batch: batch))
         conv2.backward(dA2, batch: batch, col: col2, weight: param(2), dWeight: grad(2), dBias: grad(3),
                        dCol: dCol2, dInput: dP1, stats: &stats)
+        ReLU.backward(output: p1, gradient: dP1, count: 16 * batch * 196)
         pool1.backward(dP1, planes: 16 * batch, argmax: arg1, dInput: dA1)
-        ReLU.backward(output: a1, gradient: dA1, count: conv1.outputCount(batch: batch))
         conv1.backward(dA1, batch: batch, col: col1, weight: param(0), dWeight: grad(0), dBias: grad(1),
                        dCol: nil, dInput: nil, stats: &stats)
         return loss

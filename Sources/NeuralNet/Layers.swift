@@ -57,7 +57,7 @@ public struct Conv2D: Sendable {
                             }
                             let s = src + ih * w + kw - p
                             for ow in 0..<lo { d[ow] = 0 }
-                            for ow in lo..<hi { d[ow] = s[ow] }
+                            (d + lo).update(from: s + lo, count: hi - lo)
                             for ow in hi..<wo { d[ow] = 0 }
                         }
                     }
@@ -98,13 +98,10 @@ public struct Conv2D: Sendable {
                         output: UnsafeMutablePointer<Float>, stats: inout SGEMMStats) {
         im2col(input, batch: batch, col: col)
         let positions = batch * outHeight * outWidth
+        // Start from the bias and accumulate (beta = 1): one pass over the output instead of two.
+        for o in 0..<outChannels { (output + o * positions).update(repeating: bias[o], count: positions) }
         BLAS.sgemm(m: outChannels, n: positions, k: colRows, a: weight, lda: colRows, b: col, ldb: positions,
-                   c: output, ldc: positions, stats: &stats)
-        for o in 0..<outChannels {
-            let row = output + o * positions
-            let b = bias[o]
-            for j in 0..<positions { row[j] += b }
-        }
+                   beta: 1, c: output, ldc: positions, stats: &stats)
     }
 
     /// Gradients from `dOutput` (`[Cout][N·Ho·Wo]`) and the `col` of the forward pass: `dWeight` and `dBias` are
@@ -116,12 +113,7 @@ public struct Conv2D: Sendable {
         let positions = batch * outHeight * outWidth
         BLAS.sgemm(transB: true, m: outChannels, n: colRows, k: positions, a: dOutput, lda: positions,
                    b: col, ldb: positions, c: dWeight, ldc: colRows, stats: &stats)
-        for o in 0..<outChannels {
-            let row = dOutput + o * positions
-            var s: Float = 0
-            for j in 0..<positions { s += row[j] }
-            dBias[o] = s
-        }
+        for o in 0..<outChannels { dBias[o] = sum(dOutput + o * positions, count: positions) }
         if let dInput, let dCol {
             BLAS.sgemm(transA: true, m: colRows, n: positions, k: outChannels, a: weight, lda: colRows,
                        b: dOutput, ldb: positions, c: dCol, ldc: positions, stats: &stats)
@@ -141,6 +133,7 @@ public struct MaxPool2D: Sendable {
     public var outWidth: Int { width / 2 }
 
     /// Writes the maxima and, in `argmax`, the index into `input` each came from (the first maximum on ties).
+    /// Branch-free: the comparisons become selects, which matters because their outcome is unpredictable.
     public func forward(_ input: UnsafePointer<Float>, planes: Int, output: UnsafeMutablePointer<Float>,
                         argmax: UnsafeMutablePointer<Int32>) {
         let h = height, w = width, ho = outHeight, wo = outWidth
@@ -149,27 +142,49 @@ public struct MaxPool2D: Sendable {
             let dst = output + pl * ho * wo
             let arg = argmax + pl * ho * wo
             for oh in 0..<ho {
+                let r0 = base + 2 * oh * w
                 for ow in 0..<wo {
-                    let i0 = base + 2 * oh * w + 2 * ow
-                    var bi = i0
-                    var bv = input[i0]
-                    let i1 = i0 + 1, i2 = i0 + w, i3 = i0 + w + 1
-                    if input[i1] > bv { bv = input[i1]; bi = i1 }
-                    if input[i2] > bv { bv = input[i2]; bi = i2 }
-                    if input[i3] > bv { bv = input[i3]; bi = i3 }
+                    let i0 = Int32(truncatingIfNeeded: r0 + 2 * ow)
+                    let v0 = input[Int(i0)], v1 = input[Int(i0) + 1]
+                    let v2 = input[Int(i0) + w], v3 = input[Int(i0) + w + 1]
+                    let c1 = v1 > v0
+                    var bv = c1 ? v1 : v0
+                    var bi = c1 ? i0 + 1 : i0
+                    let c2 = v2 > bv
+                    bv = c2 ? v2 : bv
+                    bi = c2 ? i0 + Int32(w) : bi
+                    let c3 = v3 > bv
+                    bv = c3 ? v3 : bv
+                    bi = c3 ? i0 + Int32(w) + 1 : bi
                     dst[oh * wo + ow] = bv
-                    arg[oh * wo + ow] = Int32(truncatingIfNeeded: bi)
+                    arg[oh * wo + ow] = bi
                 }
             }
         }
     }
 
     /// Routes each output gradient to the input position of its maximum; all other input gradients are 0.
+    /// Writes every input gradient once, window by window (no separate clearing pass).
     public func backward(_ dOutput: UnsafePointer<Float>, planes: Int, argmax: UnsafePointer<Int32>,
                          dInput: UnsafeMutablePointer<Float>) {
-        dInput.update(repeating: 0, count: planes * height * width)
-        let n = planes * outHeight * outWidth
-        for j in 0..<n { dInput[Int(argmax[j])] = dOutput[j] }
+        let h = height, w = width, ho = outHeight, wo = outWidth
+        for pl in 0..<planes {
+            let base = pl * h * w
+            let src = dOutput + pl * ho * wo
+            let arg = argmax + pl * ho * wo
+            for oh in 0..<ho {
+                let r0 = base + 2 * oh * w
+                for ow in 0..<wo {
+                    let i0 = r0 + 2 * ow
+                    let g = src[oh * wo + ow]
+                    let a = Int(arg[oh * wo + ow])
+                    dInput[i0] = a == i0 ? g : 0
+                    dInput[i0 + 1] = a == i0 + 1 ? g : 0
+                    dInput[i0 + w] = a == i0 + w ? g : 0
+                    dInput[i0 + w + 1] = a == i0 + w + 1 ? g : 0
+                }
+            }
+        }
     }
 }
 
@@ -184,12 +199,9 @@ public struct Dense: Sendable {
 
     public func forward(_ input: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, stats: inout SGEMMStats) {
+        for i in 0..<batch { (output + i * outputs).update(from: bias, count: outputs) }
         BLAS.sgemm(transB: true, m: batch, n: outputs, k: inputs, a: input, lda: inputs, b: weight, ldb: inputs,
-                   c: output, ldc: outputs, stats: &stats)
-        for i in 0..<batch {
-            let row = output + i * outputs
-            for o in 0..<outputs { row[o] += bias[o] }
-        }
+                   beta: 1, c: output, ldc: outputs, stats: &stats)
     }
 
     /// Overwrites `dWeight` and `dBias`; writes `dInput` when given.
@@ -219,7 +231,7 @@ public enum ReLU {
 
     /// `dx = dy` where the forward output was positive, else 0 (in place on `gradient`).
     public static func backward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count where !(output[i] > 0) { gradient[i] = 0 }
+        for i in 0..<count { gradient[i] = output[i] > 0 ? gradient[i] : 0 }
     }
 }
 
@@ -275,4 +287,17 @@ public enum SGD {
             parameters[i] -= learningRate * v
         }
     }
+}
+
+/// Sum of `count` floats with eight independent SIMD lanes (vectorised, and deterministic: the order is fixed).
+@inline(__always) func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 8 <= count {
+        acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var s = acc.sum()
+    while i < count { s += x[i]; i += 1 }
+    return s
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Scores an exported Fashion-MNIST model with ONNX Runtime (PyPI onnxruntime, the python3 on PATH).
 
-    python3 references/pytorch/onnx_accuracy.py MODEL.onnx [--data-dir D] [--limit N] [--logits K]
+    python3 references/pytorch/onnx_accuracy.py MODEL.onnx [--data-dir D] [--limit N] [--logits K] [--check]
 
 Prints one JSON object: {"correct", "count", "accuracy", "input", "output", "logits" (first K rows, if asked)}.
 Preprocessing is the benchmark's: x / 255 in float32, shape [N, 1, 28, 28]. One intra-op thread.
@@ -33,6 +33,7 @@ def main():
     p.add_argument("--data-dir", default=os.environ.get("FASHION_MNIST_DIR") or "/usr/share/datasets/fashion-mnist")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--logits", type=int, default=0)
+    p.add_argument("--check", action="store_true", help="also run onnx.checker (full check) on the model")
     args = p.parse_args()
 
     images = read_idx(os.path.join(args.data_dir, "t10k-images-idx3-ubyte.gz"), 3)
@@ -40,6 +41,10 @@ def main():
     if args.limit:
         images, labels = images[:args.limit], labels[:args.limit]
     x = (images.astype(np.float32) / np.float32(255.0)).reshape(-1, 1, 28, 28)
+
+    if args.check:
+        import onnx
+        onnx.checker.check_model(onnx.load(args.model), full_check=True)
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
