@@ -137,7 +137,7 @@ struct TestRun {
                                         setSize: Int(e.performanceSampleCount), seed: e.qslRngSeed, padding: padding)
         let set = sets[0]
         try load(set)
-        detail.log("loaded_qsl_set", .array(set.indices.prefix(set.end).map { .int(Int64($0)) }))
+        detail.log("loaded_qsl_set", .array(set.indices.map { .int(Int64($0)) }))
         let sampling = e.accuracyLogProbability > 0 || e.accuracyLogSamplingTarget > 0
         let plan = generateQueries(e, kind: .performance, set: set, sequenceRNG: &sequenceRNG, keepAccuracyLogValues: sampling)
         logGenerated(plan)
@@ -174,7 +174,9 @@ struct TestRun {
                                         setSize: Int(e.performanceSampleCount), seed: e.qslRngSeed, padding: padding)
         for set in sets {
             try load(set)
+            detail.log("loaded_qsl_set", .array(set.indices.map { .int(Int64($0)) }))
             let plan = generateQueries(e, kind: .accuracy, set: set, sequenceRNG: &sequenceRNG, keepAccuracyLogValues: false)
+            logGenerated(plan)
             let capture = AccuracyCapture(logAll: true, probability: 1, offset: 0, values: [])
             let (outcome, completer) = issue(plan, e, kind: .accuracy, capture: capture, phase: "accuracy")
             if outcome.waitTimedOut || outcome.endReason == .completionTimeout {
