@@ -5,15 +5,6 @@ import Foundation
 import MLLog
 import NeuralNet
 
-/// `mlperf bench …`: speed benchmarks of the project's own implementations (not MLPerf submissions).
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Speed benchmarks of this project's own implementations.",
-        subcommands: [BenchTrainingCommand.self]
-    )
-}
-
 /// `mlperf bench training`: trains the Fashion-MNIST reference in Swift (OpenBLAS) and in PyTorch on this machine,
 /// several seeded runs each, and compares time-to-train.
 struct BenchTrainingCommand: ParsableCommand {
