@@ -133,31 +133,52 @@ public struct MaxPool2D: Sendable {
     public var outWidth: Int { width / 2 }
 
     /// Writes the maxima and, in `argmax`, the index into `input` each came from (the first maximum on ties).
-    /// Branch-free: the comparisons become selects, which matters because their outcome is unpredictable.
+    /// Eight outputs at a time with SIMD (even/odd lanes of two input rows); comparisons become selects.
     public func forward(_ input: UnsafePointer<Float>, planes: Int, output: UnsafeMutablePointer<Float>,
                         argmax: UnsafeMutablePointer<Int32>) {
         let h = height, w = width, ho = outHeight, wo = outWidth
+        let raw = UnsafeRawPointer(input)
+        let outRaw = UnsafeMutableRawPointer(output), argRaw = UnsafeMutableRawPointer(argmax)
+        let lane = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        let w32 = Int32(w)
         for pl in 0..<planes {
             let base = pl * h * w
-            let dst = output + pl * ho * wo
-            let arg = argmax + pl * ho * wo
             for oh in 0..<ho {
                 let r0 = base + 2 * oh * w
-                for ow in 0..<wo {
-                    let i0 = Int32(truncatingIfNeeded: r0 + 2 * ow)
-                    let v0 = input[Int(i0)], v1 = input[Int(i0) + 1]
-                    let v2 = input[Int(i0) + w], v3 = input[Int(i0) + w + 1]
-                    let c1 = v1 > v0
-                    var bv = c1 ? v1 : v0
-                    var bi = c1 ? i0 + 1 : i0
-                    let c2 = v2 > bv
-                    bv = c2 ? v2 : bv
-                    bi = c2 ? i0 + Int32(w) : bi
-                    let c3 = v3 > bv
-                    bv = c3 ? v3 : bv
-                    bi = c3 ? i0 + Int32(w) + 1 : bi
-                    dst[oh * wo + ow] = bv
-                    arg[oh * wo + ow] = bi
+                let o0 = (pl * ho + oh) * wo
+                var ow = 0
+                if wo >= 8 {
+                    while ow < wo {
+                        let start = min(ow, wo - 8)   // the last block may overlap the previous one
+                        let i = r0 + 2 * start
+                        let top = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+                        let bottom = raw.loadUnaligned(fromByteOffset: 4 * (i + w), as: SIMD16<Float>.self)
+                        let v0 = top.evenHalf, v1 = top.oddHalf, v2 = bottom.evenHalf, v3 = bottom.oddHalf
+                        let i0 = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: i)) &+ lane
+                        let c1 = v1 .> v0
+                        var bv = v0.replacing(with: v1, where: c1)
+                        var bi = i0.replacing(with: i0 &+ 1, where: c1)
+                        let c2 = v2 .> bv
+                        bv.replace(with: v2, where: c2)
+                        bi.replace(with: i0 &+ w32, where: c2)
+                        let c3 = v3 .> bv
+                        bv.replace(with: v3, where: c3)
+                        bi.replace(with: i0 &+ (w32 &+ 1), where: c3)
+                        outRaw.storeBytes(of: bv, toByteOffset: 4 * (o0 + start), as: SIMD8<Float>.self)
+                        argRaw.storeBytes(of: bi, toByteOffset: 4 * (o0 + start), as: SIMD8<Int32>.self)
+                        ow = start + 8
+                    }
+                } else {
+                    for ow in 0..<wo {
+                        let i0 = r0 + 2 * ow
+                        let v0 = input[i0], v1 = input[i0 + 1], v2 = input[i0 + w], v3 = input[i0 + w + 1]
+                        var bv = v0, bi = i0
+                        if v1 > bv { bv = v1; bi = i0 + 1 }
+                        if v2 > bv { bv = v2; bi = i0 + w }
+                        if v3 > bv { bv = v3; bi = i0 + w + 1 }
+                        output[o0 + ow] = bv
+                        argmax[o0 + ow] = Int32(truncatingIfNeeded: bi)
+                    }
                 }
             }
         }
@@ -223,15 +244,31 @@ public struct Dense: Sendable {
     }
 }
 
-/// Rectified linear unit, applied in place.
+/// Rectified linear unit, applied in place. Explicit 8-wide SIMD (the compiler does not vectorise these loops).
 public enum ReLU {
     public static func forward(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = max(x[i], 0) }
+        var i = 0
+        let raw = UnsafeMutableRawPointer(x)
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            raw.storeBytes(of: pointwiseMax(v, .zero), toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { x[i] = max(x[i], 0); i += 1 }
     }
 
     /// `dx = dy` where the forward output was positive, else 0 (in place on `gradient`).
     public static func backward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { gradient[i] = output[i] > 0 ? gradient[i] : 0 }
+        var i = 0
+        let out = UnsafeRawPointer(output), grad = UnsafeMutableRawPointer(gradient)
+        while i + 8 <= count {
+            let o = out.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            let g = grad.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            grad.storeBytes(of: SIMD8<Float>.zero.replacing(with: g, where: o .> 0), toByteOffset: 4 * i,
+                            as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { gradient[i] = output[i] > 0 ? gradient[i] : 0; i += 1 }
     }
 }
 

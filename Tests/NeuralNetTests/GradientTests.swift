@@ -114,6 +114,31 @@ import Testing
         #expect(dX.filter { $0 != 0 }.count <= planes * 6)
     }
 
+    /// The SIMD pooling path (rows of 8 or more outputs, with an overlapping last block) against a plain loop.
+    @Test(arguments: [(4, 28), (2, 20), (2, 16), (6, 14)])
+    func maxPoolMatchesPlainLoop(height: Int, width: Int) {
+        var rng = Xoshiro256(seed: UInt64(width))
+        let pool = MaxPool2D(height: height, width: width)
+        let planes = 3
+        // Coarse values so that ties occur; the first maximum wins.
+        let x = (0..<planes * height * width).map { _ in Float(rng.nextIndex(below: 4)) }
+        var out = [Float](repeating: -1, count: planes * height * width / 4)
+        var arg = [Int32](repeating: -1, count: out.count)
+        pool.forward(x, planes: planes, output: &out, argmax: &arg)
+        var j = 0
+        for pl in 0..<planes {
+            for oh in 0..<height / 2 {
+                for ow in 0..<width / 2 {
+                    let i0 = pl * height * width + 2 * oh * width + 2 * ow
+                    var best = i0
+                    for i in [i0 + 1, i0 + width, i0 + width + 1] where x[i] > x[best] { best = i }
+                    #expect(out[j] == x[best] && arg[j] == Int32(best))
+                    j += 1
+                }
+            }
+        }
+    }
+
     @Test func softmaxCrossEntropy() {
         var rng = Xoshiro256(seed: 14)
         let batch = 4, classes = 10
