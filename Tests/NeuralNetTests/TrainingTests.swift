@@ -42,9 +42,26 @@ func run(_ executable: String, _ arguments: [String], sourceLocation: SourceLoca
 let ortPython = "/usr/bin/env"
 
 struct ORTResult: Decodable {
+    struct Port: Decodable, Equatable {
+        var name: String
+        var shape: [String]
+        init(name: String, shape: [String]) { self.name = name; self.shape = shape }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decode(String.self, forKey: .name)
+            var dims = try c.nestedUnkeyedContainer(forKey: .shape)
+            shape = []
+            while !dims.isAtEnd {
+                if let i = try? dims.decode(Int.self) { shape.append(String(i)) } else { shape.append(try dims.decode(String.self)) }
+            }
+        }
+        enum CodingKeys: String, CodingKey { case name, shape }
+    }
     var correct: Int
     var count: Int
     var accuracy: Double
+    var input: Port
+    var output: Port
     var logits: [[Double]]?
 }
 
@@ -115,6 +132,8 @@ let epochKeys = ["block_start", "epoch_start", "epoch_stop", "eval_start", "eval
         // ONNX Runtime on the exported file: the same accuracy and logits.
         let ort = try scoreWithONNXRuntime(onnx, limit: evalLimit, logits: 5)
         #expect(ort.count == evalLimit)
+        #expect(ort.input == ORTResult.Port(name: "input", shape: ["N", "1", "28", "28"]))
+        #expect(ort.output == ORTResult.Port(name: "logits", shape: ["N", "10"]))
         #expect(ort.accuracy == outcome.finalAccuracy)
         let model = FashionCNN(maxBatch: 5, seed: 0)
         model.parameters.update(from: outcome.parameters, count: FashionCNN.parameterCount)
@@ -171,6 +190,8 @@ let epochKeys = ["block_start", "epoch_start", "epoch_stop", "eval_start", "eval
         let reported = records.first { $0["key"] as? String == "eval_accuracy" }?["value"] as? Double
         #expect(reported.map { $0 > 0.5 } == true)
         let ort = try scoreWithONNXRuntime(onnx, limit: evalLimit)
+        #expect(ort.input == ORTResult.Port(name: "input", shape: ["N", "1", "28", "28"]))
+        #expect(ort.output == ORTResult.Port(name: "logits", shape: ["N", "10"]))
         #expect(ort.accuracy == reported)
     }
 }
