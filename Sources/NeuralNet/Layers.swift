@@ -185,24 +185,46 @@ public struct MaxPool2D: Sendable {
     }
 
     /// Routes each output gradient to the input position of its maximum; all other input gradients are 0.
-    /// Writes every input gradient once, window by window (no separate clearing pass).
+    /// Writes every input gradient once, window by window (no separate clearing pass), eight windows at a time.
     public func backward(_ dOutput: UnsafePointer<Float>, planes: Int, argmax: UnsafePointer<Int32>,
                          dInput: UnsafeMutablePointer<Float>) {
         let h = height, w = width, ho = outHeight, wo = outWidth
+        let gRaw = UnsafeRawPointer(dOutput), aRaw = UnsafeRawPointer(argmax)
+        let dRaw = UnsafeMutableRawPointer(dInput)
+        let lane = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        let w32 = Int32(w)
         for pl in 0..<planes {
             let base = pl * h * w
-            let src = dOutput + pl * ho * wo
-            let arg = argmax + pl * ho * wo
             for oh in 0..<ho {
                 let r0 = base + 2 * oh * w
-                for ow in 0..<wo {
-                    let i0 = r0 + 2 * ow
-                    let g = src[oh * wo + ow]
-                    let a = Int(arg[oh * wo + ow])
-                    dInput[i0] = a == i0 ? g : 0
-                    dInput[i0 + 1] = a == i0 + 1 ? g : 0
-                    dInput[i0 + w] = a == i0 + w ? g : 0
-                    dInput[i0 + w + 1] = a == i0 + w + 1 ? g : 0
+                let o0 = (pl * ho + oh) * wo
+                if wo >= 8 {
+                    var ow = 0
+                    while ow < wo {
+                        let start = min(ow, wo - 8)
+                        let i = r0 + 2 * start
+                        let g = gRaw.loadUnaligned(fromByteOffset: 4 * (o0 + start), as: SIMD8<Float>.self)
+                        let a = aRaw.loadUnaligned(fromByteOffset: 4 * (o0 + start), as: SIMD8<Int32>.self)
+                        let i0 = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: i)) &+ lane
+                        var top = SIMD16<Float>(), bottom = SIMD16<Float>()
+                        top.evenHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0)
+                        top.oddHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0 &+ 1)
+                        bottom.evenHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0 &+ w32)
+                        bottom.oddHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0 &+ (w32 &+ 1))
+                        dRaw.storeBytes(of: top, toByteOffset: 4 * i, as: SIMD16<Float>.self)
+                        dRaw.storeBytes(of: bottom, toByteOffset: 4 * (i + w), as: SIMD16<Float>.self)
+                        ow = start + 8
+                    }
+                } else {
+                    for ow in 0..<wo {
+                        let i0 = r0 + 2 * ow
+                        let g = dOutput[o0 + ow]
+                        let a = Int(argmax[o0 + ow])
+                        dInput[i0] = a == i0 ? g : 0
+                        dInput[i0 + 1] = a == i0 + 1 ? g : 0
+                        dInput[i0 + w] = a == i0 + w ? g : 0
+                        dInput[i0 + w + 1] = a == i0 + w + 1 ? g : 0
+                    }
                 }
             }
         }

@@ -137,6 +137,13 @@ import Testing
                 }
             }
         }
+        // Backward: each output gradient lands on its maximum, every other input gradient is 0.
+        let g = (0..<out.count).map { Float($0 + 1) }
+        var dX = [Float](repeating: .nan, count: x.count)
+        pool.backward(g, planes: planes, argmax: arg, dInput: &dX)
+        var expected = [Float](repeating: 0, count: x.count)
+        for (j, a) in arg.enumerated() { expected[Int(a)] = g[j] }
+        #expect(dX == expected)
     }
 
     @Test func softmaxCrossEntropy() {
