@@ -29,7 +29,7 @@ public struct ORTLibraryLocator: Sendable {
         } else {
             tried.append("\(Self.libraryPathVariable) is not set")
         }
-        let python = environment[Self.pythonVariable].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+        let python = PythonPackages.interpreter(environment: environment)
         switch pythonPackageDirectory(python: python) {
         case .failure(let failure):
             tried.append(failure.reason)
@@ -60,19 +60,7 @@ public struct ORTLibraryLocator: Sendable {
 
     /// Asks `python` for the directory of its `onnxruntime` package without importing the package.
     func pythonPackageDirectory(python: String) -> Result<String, LocatorFailure> {
-        let script = "import importlib.util,os;s=importlib.util.find_spec('onnxruntime');"
-            + "print(os.path.dirname(s.origin) if s and s.origin else '')"
-        guard let (status, output) = runCapturingOutput([python, "-c", script]) else {
-            return .failure(LocatorFailure("cannot run \(python) to look for the onnxruntime package"))
-        }
-        let directory = output.trimmingWhitespace()
-        if status != 0 {
-            return .failure(LocatorFailure("\(python) exited with status \(status) when asked for onnxruntime"))
-        }
-        if directory.isEmpty {
-            return .failure(LocatorFailure("\(python) has no onnxruntime package"))
-        }
-        return .success(directory)
+        PythonPackages.directory(of: "onnxruntime", python: python).mapError { LocatorFailure($0.reason) }
     }
 
     private func isReadableFile(_ path: String) -> Bool {
@@ -86,6 +74,35 @@ public struct ORTLibraryLocator: Sendable {
 struct LocatorFailure: Error {
     var reason: String
     init(_ reason: String) { self.reason = reason }
+}
+
+/// Finds installed Python packages without importing them (`importlib.util.find_spec`, ~0.2 s).
+public enum PythonPackages {
+    /// Why a package could not be located: one sentence naming the interpreter.
+    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
+    }
+
+    /// The interpreter to ask: `MLPERF_PYTHON` from `environment`, else `python3` on PATH.
+    public static func interpreter(environment: [String: String]) -> String {
+        environment[ORTLibraryLocator.pythonVariable].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+    }
+
+    /// The directory of `package` as `python` would import it.
+    public static func directory(of package: String, python: String) -> Result<String, Failure> {
+        let script = "import importlib.util,os,sys;s=importlib.util.find_spec(sys.argv[1]);"
+            + "print(os.path.dirname(s.origin) if s and s.origin else '')"
+        guard let (status, output) = runCapturingOutput([python, "-c", script, package]) else {
+            return .failure(Failure(reason: "cannot run \(python) to look for the \(package) package"))
+        }
+        let directory = output.trimmingWhitespace()
+        if status != 0 {
+            return .failure(Failure(reason: "\(python) exited with status \(status) when asked for \(package)"))
+        }
+        if directory.isEmpty { return .failure(Failure(reason: "\(python) has no \(package) package")) }
+        return .success(directory)
+    }
 }
 
 extension String {
