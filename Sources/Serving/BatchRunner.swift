@@ -53,25 +53,18 @@ final class BatchRunner {
         predictions.initialize(repeating: 0, count: maxBatch)
         responses = .allocate(capacity: maxBatch)
         responses.initialize(repeating: QuerySampleResponse(id: 0), count: maxBatch)
-        let sizes = model.fixedBatch.map { [$0] } ?? Array(1...maxBatch)
-        do {
-            for b in sizes {
-                let input = try ORTTensor(runtime: runtime, wrapping: inputBuffer, byteCount: b * elements * 4,
-                                          shape: [b] + model.sampleShape, elementType: .float32)
-                let output = try ORTTensor(runtime: runtime, wrapping: outputBuffer, byteCount: b * classes * 4,
-                                           shape: [b] + model.output.shape.dropFirst(), elementType: .float32)
-                prepared.append(try model.session.prepare(inputs: [(model.input.name, input)],
-                                                          outputs: [(model.output.name, output)]))
-            }
-        } catch {
-            deallocate()
-            throw error
+        // Every stored property is set: if this throws, deinit frees the buffers.
+        for b in model.fixedBatch.map({ [$0] }) ?? Array(1...maxBatch) {
+            let input = try ORTTensor(runtime: runtime, wrapping: inputBuffer, byteCount: b * elements * 4,
+                                      shape: [b] + model.sampleShape, elementType: .float32)
+            let output = try ORTTensor(runtime: runtime, wrapping: outputBuffer, byteCount: b * classes * 4,
+                                       shape: [b] + model.output.shape.dropFirst(), elementType: .float32)
+            prepared.append(try model.session.prepare(inputs: [(model.input.name, input)],
+                                                      outputs: [(model.output.name, output)]))
         }
     }
 
-    deinit { deallocate() }
-
-    private func deallocate() {
+    deinit {
         prepared.removeAll()
         inputBuffer.deallocate(); outputBuffer.deallocate(); ids.deallocate(); predictions.deallocate()
         responses.deallocate()
