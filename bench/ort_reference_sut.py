@@ -53,12 +53,12 @@ def fashion_mnist_images(directory):
 class Data:
     """The QSL's storage: samples are made ready in load (untimed) and read by index in the SUT."""
 
-    def __init__(self, benchmark, sample_shape, total):
+    def __init__(self, benchmark, sample_shape, total, synthetic=False):
         self.benchmark = benchmark
         self.sample_shape = sample_shape
         self.total = total
         self.source = None
-        if benchmark == "fashion-mnist":
+        if benchmark == "fashion-mnist" and not synthetic:
             directory = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
             self.source = fashion_mnist_images(directory)
             self.total = len(self.source)
@@ -224,6 +224,10 @@ def run_once(args, model, data, scenario, target_qps, out_dir):
         settings.offline_expected_qps = args.expected_qps
     if target_qps:
         settings.server_target_qps = target_qps
+        if args.server_min_queries_factor > 0:
+            # Same on both sides (see mlperf bench inference): enough queries to span the minimum duration.
+            settings.min_query_count = max(args.min_query_count,
+                                           int(target_qps * args.duration_ms / 1000 * args.server_min_queries_factor))
     if args.target_latency_ns:
         settings.server_target_latency_ns = args.target_latency_ns
     settings.performance_sample_count_override = args.performance_samples
@@ -300,9 +304,12 @@ def main():
     p.add_argument("--samples-per-query", type=int, default=8)
     p.add_argument("--target-qps", type=float, default=0)
     p.add_argument("--target-latency-ns", type=int, default=0)
+    p.add_argument("--server-min-queries-factor", type=float, default=0,
+                   help="Server: min_query_count >= target_qps x duration x this factor")
     p.add_argument("--find-peak", type=float, default=0, help="search Server QPS from this start")
     p.add_argument("--max-runs", type=int, default=8)
     p.add_argument("--total-samples", type=int, default=1024, help="synthetic data only")
+    p.add_argument("--synthetic", action="store_true", help="fashion-mnist: uniform [-1,1) inputs instead of the images")
     p.add_argument("--performance-samples", type=int, default=0)
     p.add_argument("--out", default="bench-reference-logs")
     p.add_argument("--json", default="")
@@ -313,9 +320,9 @@ def main():
     if not os.path.isfile(args.model):
         sys.exit(f"model file {args.model} does not exist")
     model = Model(args.model, args.threads)
-    data = Data(args.benchmark, model.sample_shape, args.total_samples)
+    data = Data(args.benchmark, model.sample_shape, args.total_samples, args.synthetic)
     if args.performance_samples <= 0:
-        args.performance_samples = data.total if args.benchmark == "fashion-mnist" else min(128, data.total)
+        args.performance_samples = data.total if data.source is not None else min(128, data.total)
 
     results = []
 

@@ -89,3 +89,34 @@ public struct Calibration: Sendable, Equatable {
         return Calibration(singleSampleLatencyNs: single, batchLatencyNs: batched, batch: batch)
     }
 }
+
+/// The search for the highest VALID Server target QPS that `mlperf bench inference` runs for both
+/// implementations alike (bench/ort_reference_sut.py has the same algorithm): double from `start` while VALID,
+/// then bisect the bracket until it is within `tolerance` of its upper end, at most `maxRuns` runs.
+public enum PeakSearch {
+    public struct Outcome: Sendable, Equatable {
+        /// The highest target QPS that was VALID (0 if none was).
+        public var peak: Double
+        public var runs: [(qps: Double, valid: Bool)]
+        public static func == (a: Outcome, b: Outcome) -> Bool {
+            a.peak == b.peak && a.runs.map(\.qps) == b.runs.map(\.qps) && a.runs.map(\.valid) == b.runs.map(\.valid)
+        }
+    }
+
+    public static func run(start: Double, maxRuns: Int, tolerance: Double = 0.05,
+                           trial: (Double) throws -> Bool) rethrows -> Outcome {
+        var lo = 0.0
+        var hi: Double?
+        var q = start
+        var runs: [(qps: Double, valid: Bool)] = []
+        while runs.count < maxRuns {
+            let valid = try trial(q)
+            runs.append((q, valid))
+            if valid { lo = q } else { hi = q }
+            guard let upper = hi else { q *= 2; continue }
+            if upper - lo <= tolerance * upper { break }
+            q = lo > 0 ? (lo + upper) / 2 : upper / 2
+        }
+        return Outcome(peak: lo, runs: runs)
+    }
+}

@@ -172,3 +172,42 @@ struct ModelCheckTests {
         #expect(throws: SyntheticQSLError.indexOutOfRange(index: 10, count: 10)) { try a.loadSamplesToRAM([10]) }
     }
 }
+
+@Suite("Server peak search")
+struct PeakSearchTests {
+    @Test("doubles while valid, then bisects to within 5 %, like the Python reference script")
+    func bracketsThePeak() {
+        let outcome = PeakSearch.run(start: 100, maxRuns: 20) { $0 <= 730 }
+        #expect(outcome.runs.map(\.qps).prefix(5) == [100, 200, 400, 800, 600])
+        #expect(outcome.peak <= 730 && outcome.peak >= 730 * 0.95)
+        #expect(outcome.runs.allSatisfy { $0.valid == ($0.qps <= 730) })
+    }
+
+    @Test("stops after maxRuns, and reports 0 when nothing was valid")
+    func boundedRuns() {
+        let none = PeakSearch.run(start: 100, maxRuns: 4) { _ in false }
+        #expect(none.peak == 0 && none.runs.map(\.qps) == [100, 50, 25, 12.5])
+        #expect(PeakSearch.run(start: 1, maxRuns: 3) { _ in true }.runs.map(\.qps) == [1, 2, 4])
+    }
+
+    @Test("the Python script's search makes the same choices")
+    func matchesPythonScript() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("bench").path
+        let out = try Fixtures.runPython("""
+        import sys; sys.path.insert(0, sys.argv[1])
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("ref", sys.argv[1] + "/ort_reference_sut.py")
+        # find_peak is self-contained; load the file without running main()
+        src = open(sys.argv[1] + "/ort_reference_sut.py").read()
+        start = src.index("def find_peak"); end = src.index("def main")
+        ns = {}; exec(src[start:end], ns)
+        peak, runs = ns["find_peak"](lambda q: q <= 730, 100, 20)
+        print(peak, " ".join(repr(q) for q, _ in runs))
+        """, arguments: [script])
+        let swift = PeakSearch.run(start: 100, maxRuns: 20) { $0 <= 730 }
+        let parts = out.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").map { Double($0)! }
+        #expect(parts.first == swift.peak)
+        #expect(Array(parts.dropFirst()) == swift.runs.map(\.qps))
+    }
+}
