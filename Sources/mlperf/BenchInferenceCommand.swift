@@ -43,12 +43,17 @@ struct BenchInferenceCommand: ParsableCommand {
     /// schedule spans the minimum duration. (SwiftMLPerf's LoadGen currently stops generating one query before the
     /// official one does, so its last scheduled query falls just short of min_duration; see the report.)
     @Option(help: "Server: min_query_count ≥ target QPS × duration × this factor (both sides).") var serverQueryFactor: Double = 1.02
+    @Option(help: "Server peak criterion: valid (LoadGen's verdict) or latency (p99 within the bound and min duration met; early stopping not required, for slow models where it would need minutes per run).")
+    var peakCriterion: String = "valid"
     @Option(help: "The reference script.") var referenceScript: String = "bench/ort_reference_sut.py"
     @Flag(help: "fashion-mnist: feed synthetic inputs on both sides (same compute; for machines without the dataset wiring).") var synthetic = false
     @Option(help: "Output directory.") var out: String = "out/bench/inference"
 
     func validate() throws {
         if benchmark != "all" { _ = try ServedBenchmark.named(benchmark) }
+        guard peakCriterion == "valid" || peakCriterion == "latency" else {
+            throw ValidationError("--peak-criterion must be valid or latency")
+        }
         for s in scenarioList where TestScenario(name: s) == nil || TestScenario(name: s) == .multiStream {
             throw ValidationError("--scenarios takes Offline, SingleStream and Server, got `\(s)`")
         }
@@ -183,28 +188,33 @@ struct BenchInferenceCommand: ParsableCommand {
                     s.minQueryCount = max(minQueryCount, UInt64(qps * Double(durationMs) / 1000 * serverQueryFactor))
                     let r = try runOurs(classifier, data, s, configuration, dir: "\(base)/ours/Server-qps-\(qps)")
                     let p99 = r.performance?.sampleLatency.value(at: 0.99) ?? 0
-                    Console.err("  ours \(fmt(qps)) QPS: \(r.isValid ? "VALID" : "INVALID") (p99 \(fmtNs(Double(p99))))")
+                    Console.err("  ours \(fmt(qps)) QPS: \(r.isValid ? "VALID" : "INVALID") (p99 \(fmtNs(Double(p99))), "
+                                + "bound \(fmtNs(Double(bench.serverTargetLatencyNs))))")
+                    let latencyOK = (r.performance?.perfConstraintsMet ?? false) && (r.performance?.minDurationMet ?? false)
                     oursRuns.append(.object([JSONField("target_qps", .double(qps)), JSONField("valid", .bool(r.isValid)),
-                                             JSONField("p99_ns", .int(p99))]))
-                    return r.isValid
+                                             JSONField("latency_ok", .bool(latencyOK)), JSONField("p99_ns", .int(p99))]))
+                    return peakCriterion == "latency" ? latencyOK : r.isValid
                 }
                 Console.err("\(bench.name) Server: reference, same search …")
-                refArgs += ["--find-peak", "\(start)", "--max-runs", "\(maxRuns)",
+                refArgs += ["--find-peak", "\(start)", "--max-runs", "\(maxRuns)", "--peak-criterion", peakCriterion,
                             "--server-min-queries-factor", "\(serverQueryFactor)"]
                 let refLines = try runReference(bench, modelPath: modelPath, args: refArgs, dir: "\(base)/reference",
                                                 environment: environment)
                 let refPeak = refLines.last?["peak_valid_qps"] as? Double ?? 0
                 for line in refLines.dropLast() {
                     let q = line["target_qps"] as? Double ?? 0
-                    Console.err("  reference \(fmt(q)) QPS: \((line["valid"] as? Bool ?? false) ? "VALID" : "INVALID")")
+                    let p99 = (line["result_99.00_percentile_latency_ns"] as? NSNumber)?.doubleValue ?? 0
+                    Console.err("  reference \(fmt(q)) QPS: \((line["valid"] as? Bool ?? false) ? "VALID" : "INVALID") (p99 \(fmtNs(p99)))")
                 }
-                rows.append(Row(benchmark: bench.name, scenario: "Server", metric: "peak valid QPS",
+                rows.append(Row(benchmark: bench.name, scenario: "Server",
+                                metric: peakCriterion == "latency" ? "peak QPS (p99≤bound)" : "peak valid QPS",
                                 ours: fmt(oursPeak.peak), reference: fmt(refPeak), ratio: ratio(oursPeak.peak, refPeak),
                                 goal: "≥ 1.50×"))
                 fields.append(JSONField("server", .object([
                     JSONField("ours_peak_valid_qps", .double(oursPeak.peak)), JSONField("ours_runs", .array(oursRuns)),
                     JSONField("reference_peak_valid_qps", .double(refPeak)),
                     JSONField("latency_bound_ns", .int(Int64(bench.serverTargetLatencyNs))),
+                    JSONField("peak_criterion", .string(peakCriterion)),
                     JSONField("max_batch", .int(Int64(configuration.maxBatch)))])))
             case .multiStream:
                 break
