@@ -115,9 +115,10 @@ func generateQueries(_ s: EffectiveSettings, kind: IssueKind, set: LoadableSet, 
         if same {
             plan.sampleIndex = Array(repeating: Int32(loaded[min(sameIndex, loaded.count - 1)]), count: spq)
         } else {
-            var block = loaded.prefix(end).map { Int32($0) }
+            let setOrder = loaded.prefix(end).map { Int32($0) }
             var remaining = spq
-            while remaining > 0 && !block.isEmpty {
+            while remaining > 0 && !setOrder.isEmpty {
+                var block = setOrder  // each repeat is an independent shuffle of the set in load order
                 if equalIssue { sampleRNG.shuffle(&block) }
                 let n = min(remaining, block.count)
                 plan.sampleIndex.append(contentsOf: block.prefix(n))
@@ -128,9 +129,12 @@ func generateQueries(_ s: EffectiveSettings, kind: IssueKind, set: LoadableSet, 
         plan.samplesPerQuery = plan.sampleIndex.count
         prev = constantGap
     } else {
+        // The loop tests the scheduled time of the previous query (not the running sum including its gap).
         var q = 0
-        while prev < genDurationNs || q < minQueries {
-            if equalIssue && q >= minQueries && prev < genDurationNs { minQueries += loaded.count }
+        var prevScheduled: Int64 = 0
+        while prevScheduled < genDurationNs || q < minQueries {
+            if equalIssue && q >= minQueries && prevScheduled < genDurationNs { minQueries += loaded.count }
+            prevScheduled = prev
             if scenario == .multiStream {
                 let k = nextIndex(&sampleRNG)
                 for j in 0..<spq { plan.sampleIndex.append(Int32(loaded[min(k + j, loaded.count - 1)])) }
