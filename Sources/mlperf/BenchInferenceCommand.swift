@@ -159,8 +159,8 @@ struct BenchInferenceCommand: ParsableCommand {
                 if scen == .offline {
                     let refValue = ref["result_samples_per_second"] as? Double ?? 0
                     rows.append(Row(benchmark: bench.name, scenario: "Offline", metric: "samples/s",
-                                    ours: fmt(p.samplesPerSecond), reference: fmt(refValue),
-                                    ratio: ratio(p.samplesPerSecond, refValue), goal: "≥ 1.30×"))
+                                    ours: inferenceFmt(p.samplesPerSecond), reference: inferenceFmt(refValue),
+                                    ratio: inferenceRatio(p.samplesPerSecond, refValue), goal: "≥ 1.30×"))
                     fields.append(JSONField("offline", .object([
                         JSONField("ours_samples_per_second", .double(p.samplesPerSecond)),
                         JSONField("ours_valid", .bool(ours.isValid)),
@@ -171,7 +171,7 @@ struct BenchInferenceCommand: ParsableCommand {
                     let oursP90 = Double(p.sampleLatency.value(at: 0.90) ?? 0)
                     let refP90 = (ref["result_90.00_percentile_latency_ns"] as? NSNumber)?.doubleValue ?? 0
                     rows.append(Row(benchmark: bench.name, scenario: "SingleStream", metric: "p90 latency",
-                                    ours: fmtNs(oursP90), reference: fmtNs(refP90), ratio: ratio(oursP90, refP90),
+                                    ours: inferenceFmtNs(oursP90), reference: inferenceFmtNs(refP90), ratio: inferenceRatio(oursP90, refP90),
                                     goal: "≤ 0.75×"))
                     fields.append(JSONField("single_stream", .object([
                         JSONField("ours_p90_ns", .double(oursP90)), JSONField("ours_valid", .bool(ours.isValid)),
@@ -188,8 +188,8 @@ struct BenchInferenceCommand: ParsableCommand {
                     s.minQueryCount = max(minQueryCount, UInt64(qps * Double(durationMs) / 1000 * serverQueryFactor))
                     let r = try runOurs(classifier, data, s, configuration, dir: "\(base)/ours/Server-qps-\(qps)")
                     let p99 = r.performance?.sampleLatency.value(at: 0.99) ?? 0
-                    Console.err("  ours \(fmt(qps)) QPS: \(r.isValid ? "VALID" : "INVALID") (p99 \(fmtNs(Double(p99))), "
-                                + "bound \(fmtNs(Double(bench.serverTargetLatencyNs))))")
+                    Console.err("  ours \(inferenceFmt(qps)) QPS: \(r.isValid ? "VALID" : "INVALID") (p99 \(inferenceFmtNs(Double(p99))), "
+                                + "bound \(inferenceFmtNs(Double(bench.serverTargetLatencyNs))))")
                     let latencyOK = r.performance?.perfConstraintsMet ?? false
                     oursRuns.append(.object([JSONField("target_qps", .double(qps)), JSONField("valid", .bool(r.isValid)),
                                              JSONField("latency_ok", .bool(latencyOK)), JSONField("p99_ns", .int(p99))]))
@@ -204,11 +204,11 @@ struct BenchInferenceCommand: ParsableCommand {
                 for line in refLines.dropLast() {
                     let q = line["target_qps"] as? Double ?? 0
                     let p99 = (line["result_99.00_percentile_latency_ns"] as? NSNumber)?.doubleValue ?? 0
-                    Console.err("  reference \(fmt(q)) QPS: \((line["valid"] as? Bool ?? false) ? "VALID" : "INVALID") (p99 \(fmtNs(p99)))")
+                    Console.err("  reference \(inferenceFmt(q)) QPS: \((line["valid"] as? Bool ?? false) ? "VALID" : "INVALID") (p99 \(inferenceFmtNs(p99)))")
                 }
                 rows.append(Row(benchmark: bench.name, scenario: "Server",
                                 metric: peakCriterion == "latency" ? "peak QPS (p99≤bound)" : "peak valid QPS",
-                                ours: fmt(oursPeak.peak), reference: fmt(refPeak), ratio: ratio(oursPeak.peak, refPeak),
+                                ours: inferenceFmt(oursPeak.peak), reference: inferenceFmt(refPeak), ratio: inferenceRatio(oursPeak.peak, refPeak),
                                 goal: "≥ 1.50×"))
                 fields.append(JSONField("server", .object([
                     JSONField("ours_peak_valid_qps", .double(oursPeak.peak)), JSONField("ours_runs", .array(oursRuns)),
@@ -274,6 +274,6 @@ struct BenchInferenceCommand: ParsableCommand {
     }
 }
 
-private func fmt(_ v: Double) -> String { v >= 100 ? String(format: "%.0f", v) : String(format: "%.2f", v) }
-private func fmtNs(_ ns: Double) -> String { ns >= 1e6 ? String(format: "%.2f ms", ns / 1e6) : String(format: "%.1f µs", ns / 1e3) }
-private func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.2f×", a / b) : "n/a" }
+private func inferenceFmt(_ v: Double) -> String { v >= 100 ? String(format: "%.0f", v) : String(format: "%.2f", v) }
+private func inferenceFmtNs(_ ns: Double) -> String { ns >= 1e6 ? String(format: "%.2f ms", ns / 1e6) : String(format: "%.1f µs", ns / 1e3) }
+private func inferenceRatio(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.2f×", a / b) : "n/a" }
