@@ -24,14 +24,16 @@ public final class ClassifierModel: @unchecked Sendable {
             throw ORTError.unknownTensor(model: model, name: inputName ?? "(first input)", known: session.inputs.map(\.name))
         }
         if inputName == nil, session.inputs.count != 1 {
-            throw ORTError.inputMismatch(model: model, tensor: input.name, expected: "one input, \(expected)",
-                                         got: "\(session.inputs.count) inputs: "
-                                            + session.inputs.map(\.description).joined(separator: ", "))
+            throw ServingError.modelDoesNotFit(model: model, tensor: input.name,
+                                               declared: "\(session.inputs.count) inputs ("
+                                                + session.inputs.map { "\($0.name): \($0)" }.joined(separator: ", ") + ")",
+                                               needed: "one input, \(expected)")
         }
         let dimsMatch = input.shape.count == sampleShape.count + 1
             && zip(input.shape.dropFirst(), sampleShape).allSatisfy { $0 < 0 || $0 == $1 }
         guard input.elementType == .float32, dimsMatch else {
-            throw ORTError.inputMismatch(model: model, tensor: input.name, expected: expected, got: input.description)
+            throw ServingError.modelDoesNotFit(model: model, tensor: input.name, declared: input.description,
+                                               needed: "\(expected) samples")
         }
         guard let output = outputName.map({ session.output(named: $0) }) ?? session.outputs.first else {
             throw ORTError.unknownTensor(model: model, name: outputName ?? "(first output)",
@@ -39,13 +41,12 @@ public final class ClassifierModel: @unchecked Sendable {
         }
         let perSample = output.shape.dropFirst()
         guard output.elementType == .float32, output.shape.count >= 2, perSample.allSatisfy({ $0 > 0 }) else {
-            throw ORTError.inputMismatch(model: model, tensor: output.name, expected: "float32 [N,classes] scores",
-                                         got: output.description)
+            throw ServingError.modelDoesNotFit(model: model, tensor: output.name, declared: output.description,
+                                               needed: "float32 [N,classes] scores")
         }
         if input.shape[0] > 0, output.shape[0] > 0, input.shape[0] != output.shape[0] {
-            throw ORTError.inputMismatch(model: model, tensor: output.name,
-                                         expected: "batch \(input.shape[0]) like input \(input.name)",
-                                         got: output.description)
+            throw ServingError.modelDoesNotFit(model: model, tensor: output.name, declared: output.description,
+                                               needed: "batch \(input.shape[0]) like input \(input.name)")
         }
         self.session = session
         self.input = input

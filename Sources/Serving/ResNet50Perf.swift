@@ -44,6 +44,8 @@ public enum ResNet50Perf {
 /// Errors of setting up a served benchmark (ORT's own errors come as `ORTError`).
 public enum ServingError: Error, Equatable, CustomStringConvertible, Sendable {
     case modelMissing(benchmark: String, path: String, fix: String)
+    /// The model's declared tensor does not fit what the benchmark feeds or reads.
+    case modelDoesNotFit(model: String, tensor: String, declared: String, needed: String)
     case performanceOnly(benchmark: String)
     case unknownBenchmark(String, known: [String])
     /// ORT failed while serving (samples were completed without data); the message is ORT's.
@@ -53,6 +55,9 @@ public enum ServingError: Error, Equatable, CustomStringConvertible, Sendable {
         switch self {
         case .modelMissing(let benchmark, let path, let fix):
             return "\(benchmark): model file \(path) not found: \(fix)."
+        case .modelDoesNotFit(let model, let tensor, let declared, let needed):
+            return "model \(model) declares '\(tensor)' as \(declared), but this benchmark needs \(needed). "
+                + "Pass the model made for this benchmark with --model, or run the benchmark this model was made for."
         case .performanceOnly(let benchmark):
             return "\(benchmark) has untrained weights: it runs in performance mode only (use --mode performance)."
         case .unknownBenchmark(let name, let known):

@@ -121,8 +121,8 @@ struct ModelCheckTests {
         let ort = try Fixtures.ort()
         let path = try Fixtures.model("linear")
         let session = try ORTSession(runtime: ort, modelPath: path)
-        #expect(throws: ORTError.inputMismatch(model: path, tensor: "input", expected: "float32 [N,1,28,28]",
-                                               got: "float32 [N,4]")) {
+        #expect(throws: ServingError.modelDoesNotFit(model: path, tensor: "input", declared: "float32 [N,4]",
+                                                     needed: "float32 [N,1,28,28] samples")) {
             _ = try ClassifierModel(session: session, sampleShape: [1, 28, 28])
         }
         let model = try ClassifierModel(session: session, sampleShape: [4])
