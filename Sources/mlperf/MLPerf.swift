@@ -5,6 +5,6 @@ struct MLPerf: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mlperf",
         abstract: "MLPerf inference and training benchmarks, in one binary.",
-        subcommands: []
+        subcommands: [TrainCommand.self, CheckCommand.self]
     )
 }
