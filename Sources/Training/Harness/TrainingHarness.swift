@@ -123,6 +123,32 @@ public struct TrainingHarness: Sendable {
 
     public func run(isCancelled: @escaping @Sendable () -> Bool = { false },
                     events: @escaping @Sendable (HarnessEvent) -> Void = { _ in }) throws(HarnessError) -> TrainingResult {
+        let (dir, logsDir, checker) = try prepare()
+        let seeds = TrainingHarness.seeds(base: options.baseSeed ?? UInt64.random(in: 0...UInt64.max), count: options.runs)
+        var results: [RunResult] = []
+        var partial = false
+        for i in 0..<options.runs {
+            if isCancelled() { partial = true; break }
+            let converged = results.compactMap { $0.succeeded ? $0.convergencePoint : nil }
+            let expected = converged.isEmpty ? Double(benchmark.maxEpochs) : converged.reduce(0, +) / Double(converged.count)
+            let r = runOnce(index: i, seed: seeds[i], dir: dir, logsDir: logsDir, checker: checker,
+                            expectedEpochs: expected, isCancelled: isCancelled, events: events)
+            results.append(r)
+            events(.runFinished(r))
+            if r.status == .cancelled { partial = true; break }
+        }
+        return finish(results, partial: partial, dir: dir)
+    }
+
+    /// Runs one run with the given index and seed, without scoring (for tests and tools).
+    public func runSingle(index: Int, seed: UInt64, isCancelled: @escaping @Sendable () -> Bool = { false },
+                          events: @escaping @Sendable (HarnessEvent) -> Void = { _ in }) throws(HarnessError) -> RunResult {
+        let (dir, logsDir, checker) = try prepare()
+        return runOnce(index: index, seed: seed, dir: dir, logsDir: logsDir, checker: checker,
+                       expectedEpochs: Double(benchmark.maxEpochs), isCancelled: isCancelled, events: events)
+    }
+
+    func prepare() throws(HarnessError) -> (String, String, ComplianceChecker) {
         guard options.runs >= 1 else { throw HarnessError("--runs must be at least 1") }
         guard ["closed", "open"].contains(options.division) else {
             throw HarnessError("--division must be closed or open, not '\(options.division)'")
@@ -141,21 +167,7 @@ public struct TrainingHarness: Sendable {
         guard rulesets.hasFile(ruleset: ruleset, name: "common") else {
             throw HarnessError("unknown ruleset '\(ruleset)' (have: \(rulesets.rulesetIDs().joined(separator: ", ")))")
         }
-        let checker = ComplianceChecker(ruleset: ruleset, store: rulesets, options: options.compliance)
-        let seeds = TrainingHarness.seeds(base: options.baseSeed ?? UInt64.random(in: 0...UInt64.max), count: options.runs)
-        var results: [RunResult] = []
-        var partial = false
-        for i in 0..<options.runs {
-            if isCancelled() { partial = true; break }
-            let converged = results.compactMap { $0.succeeded ? $0.convergencePoint : nil }
-            let expected = converged.isEmpty ? Double(benchmark.maxEpochs) : converged.reduce(0, +) / Double(converged.count)
-            let r = runOnce(index: i, seed: seeds[i], dir: dir, logsDir: logsDir, checker: checker,
-                            expectedEpochs: expected, isCancelled: isCancelled, events: events)
-            results.append(r)
-            events(.runFinished(r))
-            if r.status == .cancelled { partial = true; break }
-        }
-        return finish(results, partial: partial, dir: dir)
+        return (dir, logsDir, ComplianceChecker(ruleset: ruleset, store: rulesets, options: options.compliance))
     }
 
     func finish(_ results: [RunResult], partial: Bool, dir: String) -> TrainingResult {

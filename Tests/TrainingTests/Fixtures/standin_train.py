@@ -7,7 +7,7 @@ plausible MLLOG run with the Fashion-MNIST closed hyper-parameters and evaluates
 test accuracy reaches the target (0.90) or after 15 epochs (status aborted).
 
 Options: --seed N (required), --benchmark NAME, --division closed|open, --log FILE (write MLLOG there instead of
-stdout), --misbehave crash|hang|no-run-stop|garbage (for failure tests), --sleep S (extra seconds per epoch).
+stdout), --misbehave crash|hang|no-run-stop|garbage[@RUN] (for failure tests), --sleep S (extra seconds per epoch).
 Uses numpy (installed with mlperf-logging) when present, else pure Python on a smaller problem.
 """
 import argparse, json, os, random, sys, time
@@ -20,6 +20,10 @@ p.add_argument("--log")
 p.add_argument("--misbehave", default="")
 p.add_argument("--sleep", type=float, default=0.0)
 args = p.parse_args()
+# --misbehave MODE@RUN applies MODE only on that run index (MLPERF_RUN_INDEX, set by the harness).
+if "@" in args.misbehave:
+    mode, run = args.misbehave.split("@")
+    args.misbehave = mode if os.environ.get("MLPERF_RUN_INDEX") == run else ""
 
 out = open(args.log, "w") if args.log else sys.stdout
 
