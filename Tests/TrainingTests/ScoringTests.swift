@@ -79,23 +79,23 @@ import Testing
 
     @Test func checkPassesScalesAndFails() {
         let rec = RCPRecord(name: "r", benchmark: "fashion-mnist", batchSize: 64, convergence: [5, 6, 6, 5, 7, 6, 5, 6, 6, 7])
-        let slow = RCPChecker.check(submission: [6, 7, 7, 6, 8], batchSize: 64, records: [rec])
+        let slow = RCPChecker.check(submission: [6, 7, 7, 6, 8], batchSize: 64, records: [rec], submissionRuns: 5)
         #expect(slow.outcome == .pass && slow.scalingFactor == 1)
-        let bitFast = RCPChecker.check(submission: [5, 6, 6, 5, 6], batchSize: 64, records: [rec])
+        let bitFast = RCPChecker.check(submission: [5, 6, 6, 5, 6], batchSize: 64, records: [rec], submissionRuns: 5)
         #expect(bitFast.outcome == .pass)
         #expect(bitFast.scalingFactor > 1)
-        let fast = RCPChecker.check(submission: [2, 2, 2, 2, 2], batchSize: 64, records: [rec])
+        let fast = RCPChecker.check(submission: [2, 2, 2, 2, 2], batchSize: 64, records: [rec], submissionRuns: 5)
         #expect(fast.outcome == .fail)
-        #expect(RCPChecker.check(submission: [2, 2, 2, 2, 2], batchSize: 64, records: [rec], bypass: true).outcome == .bypassed)
-        let twoFailed = RCPChecker.check(submission: [6, nil, nil, 6, 6], batchSize: 64, records: [rec])
+        #expect(RCPChecker.check(submission: [2, 2, 2, 2, 2], batchSize: 64, records: [rec], submissionRuns: 5, bypass: true).outcome == .bypassed)
+        let twoFailed = RCPChecker.check(submission: [6, nil, nil, 6, 6], batchSize: 64, records: [rec], submissionRuns: 5)
         #expect(twoFailed.outcome == .insufficientConvergence)
-        #expect(RCPChecker.check(submission: [6, 6, 6, 6, 6], batchSize: 128, records: [rec]).outcome == .missingRCP)
+        #expect(RCPChecker.check(submission: [6, 6, 6, 6, 6], batchSize: 128, records: [rec], submissionRuns: 5).outcome == .missingRCP)
     }
 
     @Test func interpolatesBetweenBatchSizes() throws {
         let a = RCPRecord(name: "a", benchmark: "b", batchSize: 64, convergence: [4, 5, 5, 5, 6, 5, 5, 4, 6, 5])
         let b = RCPRecord(name: "b", benchmark: "b", batchSize: 128, convergence: [8, 9, 9, 9, 10, 9, 9, 8, 10, 9])
-        let v = RCPChecker.check(submission: [7, 7, 7, 7, 7], batchSize: 96, records: [a, b])
+        let v = RCPChecker.check(submission: [7, 7, 7, 7, 7], batchSize: 96, records: [a, b], submissionRuns: 5)
         let ref = try #require(v.reference)
         #expect(abs(ref.mean - 7) < 1e-9)
         #expect(v.message.contains("interpolation"))

@@ -52,6 +52,8 @@ public struct RunResult: Sendable {
     public var bestQuality: Double?
     /// `epoch_num` (or `samples_count`) of the last eval before run_stop: the RCP convergence point.
     public var convergencePoint: Double?
+    /// The logged `global_batch_size`.
+    public var batchSize: Double?
     public var compliance: ComplianceReport
     public var parseIssues: [MLLogIssue]
     public var exitStatus: Int32?
@@ -172,6 +174,7 @@ public struct TrainingHarness: Sendable {
 
     func finish(_ results: [RunResult], partial: Bool, dir: String) -> TrainingResult {
         let scored = results.filter { $0.status != .cancelled }
+        let batchSize = scored.lazy.compactMap(\.batchSize).first
         let good = scored.compactMap { $0.succeeded ? $0.minutes : nil }
         let failed = scored.filter { !$0.succeeded }.count
         let score = OlympicScore(successfulMinutes: good, failed: failed, maxDrop: benchmark.olympicDrop)
@@ -185,8 +188,9 @@ public struct TrainingHarness: Sendable {
                   let json = try? JSONParser.parse(bytes: [UInt8](data)),
                   let records = try? RCPRecord.parseFile(json) {
             let points = scored.map { $0.succeeded ? $0.convergencePoint : nil }
-            rcp = RCPChecker.check(submission: points, batchSize: Double(batchSize(scored) ?? 0), records: records,
-                                   drop: benchmark.olympicDrop, bypass: options.rcpBypass)
+            rcp = RCPChecker.check(submission: points, batchSize: batchSize ?? 0, records: records,
+                                   submissionRuns: benchmark.requiredRuns, drop: benchmark.olympicDrop,
+                                   bypass: options.rcpBypass)
             try? FileManager.default.removeItem(atPath: "\(dir)/scaling.json")
             if let v = rcp, v.scalingFactor > 1 {
                 let text = JSONWriter().string(.object([JSONField("scaling_factor", .double(v.scalingFactor))]))
@@ -202,15 +206,6 @@ public struct TrainingHarness: Sendable {
         let json = ResultsJSON.make(result)
         FileManager.default.createFile(atPath: result.resultsJSONPath, contents: Data(JSONWriter().string(json).utf8))
         return result
-    }
-
-    func batchSize(_ runs: [RunResult]) -> Int64? {
-        for r in runs {
-            guard let data = FileManager.default.contents(atPath: r.logPath) else { continue }
-            let parsed = MLLogParser.parse(bytes: [UInt8](data))
-            if let v = parsed.entries.first(where: { $0.record.key == MLLogKey.globalBatchSize })?.record.value.int64Value { return v }
-        }
-        return nil
     }
 
     func runOnce(index: Int, seed: UInt64, dir: String, logsDir: String, checker: ComplianceChecker,
@@ -230,7 +225,7 @@ public struct TrainingHarness: Sendable {
         let logFile: LineFile
         do { logFile = try LineFile(path: logPath) } catch {
             return RunResult(index: index, seed: seed, logPath: logPath, rawOutputPath: nil, status: .failed(error.message),
-                             timeToTrainMs: nil, bestQuality: nil, convergencePoint: nil,
+                             timeToTrainMs: nil, bestQuality: nil, convergencePoint: nil, batchSize: nil,
                              compliance: ComplianceReport(ruleset: checker.ruleset), parseIssues: [], exitStatus: nil, wallSeconds: 0)
         }
         var lastEvent = 0.0
@@ -320,6 +315,7 @@ public struct TrainingHarness: Sendable {
         events(.progress(m.progress))
         let parsed = MLLogParseResult(entries: m.entries, issues: m.issues)
         let report = checker.check(parsed)
+        let convergence = RCPChecker.convergencePoint(parsed)
         var ttt: Double?
         if let a = m.runStartMs, let b = m.runStopMs { ttt = b - a }
         if failure == nil && !cancelled {
@@ -341,7 +337,7 @@ public struct TrainingHarness: Sendable {
         return RunResult(index: index, seed: seed, logPath: logPath,
                          rawOutputPath: workload.isCommand ? rawPath : nil, status: status,
                          timeToTrainMs: ttt, bestQuality: m.progress.bestQuality,
-                         convergencePoint: m.runStopStatus == MLLogRunStatus.success ? m.lastConvergencePoint : nil,
+                         convergencePoint: convergence.point, batchSize: convergence.batchSize,
                          compliance: report, parseIssues: m.issues, exitStatus: exitStatus,
                          wallSeconds: monotonicSeconds() - start)
     }

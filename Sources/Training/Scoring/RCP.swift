@@ -147,7 +147,13 @@ public enum RCPMath {
 
 /// The verdict of the convergence check for one benchmark directory.
 public struct RCPVerdict: Sendable, Equatable {
-    public enum Outcome: String, Sendable { case pass, fail, missingRCP = "missing_rcp", insufficientConvergence = "insufficient_convergence", bypassed }
+    public enum Outcome: String, Sendable {
+        case pass, fail
+        case missingRCP = "missing_rcp"
+        case insufficientConvergence = "insufficient_convergence"
+        /// Failed, but let through with `--rcp-bypass` (for review), as the official package checker does.
+        case bypassed
+    }
     public var outcome: Outcome
     public var message: String
     public var reference: RCPStatistics?
@@ -159,16 +165,56 @@ public struct RCPVerdict: Sendable, Equatable {
     public var passed: Bool { outcome == .pass || outcome == .bypassed }
 }
 
+/// The convergence point of one run, read as the official RCP checker reads it.
+public struct ConvergencePoint: Sendable, Equatable {
+    public var batchSize: Double?
+    public var benchmark: String?
+    /// nil: the run did not converge (no `run_stop` with status success).
+    public var point: Double?
+}
+
 public enum RCPChecker {
     /// Not-converged runs count as this many epochs, as the official checker does.
     public static let notConverged = 1e9
 
+    /// Benchmarks whose convergence point is the eval's `samples_count`; the others use `epoch_num`.
+    public static let samplesCountBenchmarks: Set<String> = [
+        "llama2_70b_lora", "flux1", "llama31_405b", "llama31_8b", "gpt_oss_20b", "deepseekv3_671b", "qwen35_397b_grpo", "dlrmv4",
+    ]
+
+    /// The `samples_count` (or `epoch_num`, rounded to 3 decimals) of the last `eval_accuracy` before a `run_stop`
+    /// with status success.
+    public static func convergencePoint(_ log: MLLogParseResult) -> ConvergencePoint {
+        var out = ConvergencePoint(batchSize: nil, benchmark: nil, point: nil)
+        var last: Double?
+        for e in log.entries {
+            let r = e.record
+            switch r.key {
+            case MLLogKey.globalBatchSize: out.batchSize = r.value.doubleValue
+            case MLLogKey.submissionBenchmark: out.benchmark = r.value.stringValue
+            case MLLogKey.evalAccuracy:
+                if samplesCountBenchmarks.contains(out.benchmark ?? "") {
+                    last = r.metadata(MLLogMetadataKey.samplesCount)?.doubleValue
+                } else if let e = r.metadata(MLLogMetadataKey.epochNum)?.doubleValue {
+                    last = (e * 1000).rounded() / 1000
+                } else {
+                    last = r.metadata(MLLogMetadataKey.samplesCount)?.doubleValue
+                }
+            case MLLogKey.runStop:
+                out.point = r.metadata(MLLogMetadataKey.status)?.stringValue == MLLogRunStatus.success ? last : nil
+            default: break
+            }
+        }
+        return out
+    }
+
     /// Judges a submission's convergence points (`nil` for a run that did not converge) at batch size `bs`.
+    /// `submissionRuns` is the benchmark's required number of runs N (the t-test uses N − 2 and 2N).
     public static func check(submission points: [Double?], batchSize bs: Double, records: [RCPRecord],
-                             drop k: Int = 1, bypass: Bool = false) -> RCPVerdict {
+                             submissionRuns: Int, drop k: Int = 1, bypass: Bool = false) -> RCPVerdict {
         let failed = points.filter { $0 == nil }.count
         if failed > k {
-            return RCPVerdict(outcome: bypass ? .bypassed : .insufficientConvergence,
+            return RCPVerdict(outcome: .insufficientConvergence,
                               message: "insufficient convergence: \(failed) runs did not converge (at most \(k))",
                               reference: nil, submissionMean: nil, scalingFactor: 1)
         }
@@ -176,44 +222,47 @@ public enum RCPChecker {
         let subm = points.map { $0 ?? notConverged }.sorted()
         let trimmed = n > 2 * k ? Array(subm[k..<(n - k)]) : subm
         let submMean = trimmed.reduce(0, +) / Double(max(trimmed.count, 1))
-        let stats = pruned(records.map { RCPMath.statistics($0, drop: k, submissionRuns: n) })
-        guard !stats.isEmpty else {
-            return RCPVerdict(outcome: bypass ? .bypassed : .missingRCP, message: "no RCP data for this benchmark",
-                              reference: nil, submissionMean: submMean, scalingFactor: 1)
+        let stats = pruned(records.map { RCPMath.statistics($0, drop: k, submissionRuns: submissionRuns) })
+        func missing(_ text: String) -> RCPVerdict {
+            RCPVerdict(outcome: bypass ? .bypassed : .missingRCP, message: text, reference: nil, submissionMean: submMean,
+                       scalingFactor: 1)
         }
-        var ref: RCPStatistics
-        var how: String
+        guard !stats.isEmpty else { return missing("cannot find any RCPs") }
+        let ref: RCPStatistics
+        let how: String
         if let exact = stats.first(where: { $0.batchSize == bs }) {
             ref = exact; how = "RCP found"
         } else if let low = stats.last(where: { $0.batchSize < bs }), let high = stats.first(where: { $0.batchSize > bs }) {
-            let w = (bs - low.batchSize) / (high.batchSize - low.batchSize)
-            let mean = low.mean + w * (high.mean - low.mean)
-            let sd = low.stdev + w * (high.stdev - low.stdev)
-            let nRef = records.first?.convergence.count ?? 2 * n
-            let minE = RCPMath.minAcceptableMean(mean: mean, stdev: sd, nRef: nRef, submissionRuns: n)
-            ref = RCPStatistics(batchSize: bs, mean: mean, stdev: sd, minEpochs: minE, maxSpeedup: mean / minE)
+            ref = interpolate(bs, low, high, submissionRuns: submissionRuns)
             how = "RCP interpolation"
-        } else if let high = stats.first(where: { $0.batchSize > bs }) {
-            ref = high
-            if submMean > high.mean {
-                return RCPVerdict(outcome: .pass, message: "RCP not found but slower convergence on smaller batch size",
-                                  reference: high, submissionMean: submMean, scalingFactor: 1)
-            }
-            how = "missing RCP"
-            return RCPVerdict(outcome: bypass ? .bypassed : .missingRCP,
-                              message: "missing RCP, please submit RCP with BS = \(bs)", reference: ref,
-                              submissionMean: submMean, scalingFactor: 1)
+        } else if stats.first(where: { $0.batchSize > bs }) != nil {
+            // Only larger batch sizes: compare with the smallest one.
+            let smallest = stats[0]
+            let v = evaluate(ref: smallest, submMean: submMean, how: "RCP not found but slower convergence on smaller batch size")
+            return v.outcome == .pass ? v : missing("missing RCP, please submit RCP with BS = \(fmt(bs))")
         } else {
-            return RCPVerdict(outcome: bypass ? .bypassed : .missingRCP,
-                              message: "missing RCP, please submit RCP with BS = \(bs)", reference: nil,
-                              submissionMean: submMean, scalingFactor: 1)
+            return missing("missing RCP, please submit RCP with BS = \(fmt(bs))")
         }
+        var v = evaluate(ref: ref, submMean: submMean, how: how)
+        if v.outcome == .fail && bypass { v.outcome = .bypassed; v.message += "; passed using rcp-bypass" }
+        return v
+    }
+
+    static func evaluate(ref: RCPStatistics, submMean: Double, how: String) -> RCPVerdict {
         let pass = submMean >= ref.mean / ref.maxSpeedup
-        let scale = pass && submMean < ref.mean ? max(1, ref.mean / submMean) : 1
-        let text = "\(how): reference mean \(fmt(ref.mean)), min \(fmt(ref.minEpochs)), submission mean \(fmt(submMean))"
-        return RCPVerdict(outcome: pass ? .pass : (bypass ? .bypassed : .fail),
-                          message: (pass ? "RCP test passed (" : "RCP test failed (") + text + ")",
+        let norm = ref.mean / submMean
+        let scale = pass && submMean < ref.mean ? max(1, norm) : 1
+        let text = "\(how): reference mean \(fmt(ref.mean)), minimum acceptable \(fmt(ref.minEpochs)), submission mean \(fmt(submMean))"
+        return RCPVerdict(outcome: pass ? .pass : .fail, message: (pass ? "passed: " : "FAILED: ") + text,
                           reference: ref, submissionMean: submMean, scalingFactor: scale)
+    }
+
+    static func interpolate(_ bs: Double, _ low: RCPStatistics, _ high: RCPStatistics, submissionRuns: Int) -> RCPStatistics {
+        let w = (bs - low.batchSize) / (high.batchSize - low.batchSize)
+        let mean = low.mean + w * (high.mean - low.mean)
+        let sd = low.stdev + w * (high.stdev - low.stdev)
+        let minE = RCPMath.minAcceptableMean(mean: mean, stdev: sd, nRef: 2 * submissionRuns, submissionRuns: submissionRuns)
+        return RCPStatistics(batchSize: bs, mean: mean, stdev: sd, minEpochs: minE, maxSpeedup: mean / minE)
     }
 
     /// The official pruning: drop records with a batch size below the fastest-converging one, then interior points
@@ -226,7 +275,7 @@ public enum RCPChecker {
         while i < s.count - 1 {
             let a = s[i - 1], b = s[i], c = s[i + 1]
             let interp = a.mean + (b.batchSize - a.batchSize) / (c.batchSize - a.batchSize) * (c.mean - a.mean)
-            if b.mean > interp { s.remove(at: i); i = max(1, i - 1) } else { i += 1 }
+            if b.mean > interp { s.remove(at: i) } else { i += 1 }
         }
         return s
     }
