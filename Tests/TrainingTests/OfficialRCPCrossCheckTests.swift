@@ -3,7 +3,7 @@ import MLLog
 import Testing
 @testable import Training
 
-/// Our convergence (RCP) check against `python3 -m mlperf_logging.rcp_checker --custom_rcps`: the same verdict and
+/// Our convergence (RCP) check against the official RCP checker (PyPI mlperf-logging) with custom RCPs: the same verdict and
 /// the same normalisation factor on a llama31_8b benchmark directory (N = 10).
 @Suite struct OfficialRCPCrossCheckTests {
     static let unit = 12288.0
@@ -40,35 +40,62 @@ import Testing
         Case(name: "larger-bs128-missing", evals: [19, 19, 19, 19, 19, 19, 19, 19, 19, 19], batchSize: 128),
     ]
 
-    @Test(arguments: cases)
-    func verdictAndScalingEqualOfficial(_ c: Case) throws {
-        let dir = Fixtures.tempDir("rcp")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var points: [Double?] = []
-        for (i, k) in c.evals.enumerated() {
-            var b = Fixtures.llama(evals: k == 0 ? [3.5, 3.4] : Array(repeating: 3.5, count: k - 1) + [3.25])
-            if k == 0 { b = b.swapText("\"status\": \"success\"", "\"status\": \"aborted\"") }
-            b = b.swapText("\"global_batch_size\", \"value\": 32", "\"global_batch_size\", \"value\": \(c.batchSize)")
-            FileManager.default.createFile(atPath: "\(dir)/result_\(i).txt", contents: Data(b.text.utf8))
-            let cp = RCPChecker.convergencePoint(MLLogParser.parse(b.text))
-            #expect(cp.batchSize == Double(c.batchSize))
-            points.append(cp.point)
+    /// Writes each case's 10 logs into its own directory; returns (directory, our verdict) per case.
+    static func prepare(_ root: String, rcpFile: String) throws -> [(String, RCPVerdict)] {
+        let records = try RCPRecord.parseFile(rcpJSON)
+        var out: [(String, RCPVerdict)] = []
+        for c in cases {
+            let dir = "\(root)/\(c.name)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            var points: [Double?] = []
+            for (i, k) in c.evals.enumerated() {
+                var b = Fixtures.llama(evals: k == 0 ? [3.5, 3.4] : Array(repeating: 3.5, count: k - 1) + [3.25])
+                if k == 0 { b = b.swapText("\"status\": \"success\"", "\"status\": \"aborted\"") }
+                b = b.swapText("\"global_batch_size\", \"value\": 32", "\"global_batch_size\", \"value\": \(c.batchSize)")
+                FileManager.default.createFile(atPath: "\(dir)/result_\(i).txt", contents: Data(b.text.utf8))
+                let cp = RCPChecker.convergencePoint(MLLogParser.parse(b.text))
+                #expect(cp.batchSize == Double(c.batchSize))
+                points.append(cp.point)
+            }
+            out.append((dir, RCPChecker.check(submission: points, batchSize: Double(c.batchSize), records: records, submissionRuns: 10)))
         }
-        let rcpFile = dir + "/rcps.json"
-        FileManager.default.createFile(atPath: rcpFile, contents: Data(JSONWriter().string(OfficialRCPCrossCheckTests.rcpJSON).utf8))
-        let records = try RCPRecord.parseFile(OfficialRCPCrossCheckTests.rcpJSON)
-        let ours = RCPChecker.check(submission: points, batchSize: Double(c.batchSize), records: records, submissionRuns: 10)
+        return out
+    }
 
-        let (status, out) = Fixtures.run([Fixtures.python, "-m", "mlperf_logging.rcp_checker", dir, "--rcp_version", "6.1.0",
-                                          "--custom_rcps", rcpFile, "--log_output", dir + "/rcp.log"], cwd: dir)
-        let theirs = status == 0
-        #expect(ours.outcome == .pass ? theirs : !theirs, "\(c.name): ours \(ours.outcome) \(ours.message)\nofficial:\n\(out.suffix(1200))")
-        // "Score should be normalized by factor of MEAN / SUBM = FACTOR"
-        var officialFactor = 1.0
-        if let r = out.range(of: "normalized by factor of ") {
-            let tail = out[r.upperBound...].split(separator: "\n")[0]
-            if let eq = tail.split(separator: "=").last, let f = Double(eq.trimmingCharacters(in: .whitespaces)) { officialFactor = f }
+    /// One Python process runs the official `check_directory` (what `python -m mlperf_logging.rcp_checker` runs) on
+    /// every case directory, so that scipy is imported once.
+    @Test func verdictAndScalingEqualOfficial() throws {
+        let root = Fixtures.tempDir("rcp")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let rcpFile = root + "/rcps.json"
+        FileManager.default.createFile(atPath: rcpFile, contents: Data(JSONWriter().string(OfficialRCPCrossCheckTests.rcpJSON).utf8))
+        let ours = try OfficialRCPCrossCheckTests.prepare(root, rcpFile: rcpFile)
+        let script = """
+        import logging, sys
+        logging.disable(logging.CRITICAL)
+        from mlperf_logging.rcp_checker import rcp_checker
+        for d in sys.argv[2:]:
+            with open(sys.argv[1]) as f:
+                ok, msg, norm = rcp_checker.check_directory(d, 'training', '6.1.0', False, False, rcp_file=f, rcp_pass='pruned_rcps')
+            print(d, ok, repr(float(norm)), msg, sep='\\t')
+        """
+        let (status, out) = Fixtures.run([Fixtures.python, "-c", script, rcpFile] + ours.map(\.0))
+        #expect(status == 0, "\(out)")
+        let rows = out.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }.filter { $0.count == 4 }
+        #expect(rows.count == ours.count, "\(out)")
+        for (row, (dir, verdict)) in zip(rows, ours) {
+            let name = (dir as NSString).lastPathComponent
+            #expect(String(row[0]) == dir)
+            let theirs = row[1] == "True"
+            #expect((verdict.outcome == .pass) == theirs, "\(name): ours \(verdict.outcome) (\(verdict.message)); official \(row[1]) \(row[3])")
+            // The official function returns the factor even for a failure; it only applies to a pass.
+            let factor = Double(row[2]) ?? -1
+            if theirs { #expect(abs(verdict.scalingFactor - factor) < 1e-9, "\(name): ours \(verdict.scalingFactor), official \(factor)") }
         }
-        #expect(abs(ours.scalingFactor - officialFactor) < 1e-9, "\(c.name): ours \(ours.scalingFactor), official \(officialFactor)")
+        // The cases cover every branch.
+        let outcomes = Set(ours.map(\.1.outcome))
+        #expect(outcomes == [.pass, .fail, .insufficientConvergence, .missingRCP])
+        #expect(ours.contains { $0.1.scalingFactor > 1 && $0.1.message.contains("interpolation") })
+        #expect(ours.contains { $0.1.scalingFactor > 1 && $0.1.message.contains("RCP found") })
     }
 }
