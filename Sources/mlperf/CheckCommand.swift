@@ -41,6 +41,12 @@ struct CheckTrainingCommand: ParsableCommand {
     @Option(help: "Write the verdicts as JSON to this file.")
     var json: String?
 
+    @Option(name: .customLong("rcp-file"), help: "RCP file (official layout) for the convergence check of a results tree (default: the ruleset's rcps_<benchmark>.json, when there is one).")
+    var rcpFile: String?
+
+    @Flag(name: .customLong("rcp-bypass"), help: "A failed convergence check does not fail the tree.")
+    var rcpBypass = false
+
     mutating func run() throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -61,6 +67,7 @@ struct CheckTrainingCommand: ParsableCommand {
         let options = ComplianceOptions(werror: werror, strictIntegrity: !official)
         var failedPerDir: [String: Int] = [:]
         var countPerDir: [String: Int] = [:]
+        var parsedPerDir: [String: [(MLLogParseResult, String)]] = [:]
         var out: [JSONValue] = []
         for f in files {
             guard let data = FileManager.default.contents(atPath: f) else { throw ValidationError("cannot read \(f)") }
@@ -71,6 +78,7 @@ struct CheckTrainingCommand: ParsableCommand {
             }
             let report = ComplianceChecker(ruleset: id, options: options).check(parsed)
             let dir = (f as NSString).deletingLastPathComponent
+            parsedPerDir[dir, default: []].append((parsed, id))
             countPerDir[dir, default: 0] += 1
             if !report.isCompliant { failedPerDir[dir, default: 0] += 1 }
             print("\(report.isCompliant ? "COMPLIANT" : "NOT COMPLIANT")  \(f)  (ruleset \(id): \(report.filesChecked.map { ($0 as NSString).lastPathComponent }.joined(separator: " → ")); \(report.errors.count) errors, \(report.warnings.count) warnings)")
@@ -95,6 +103,10 @@ struct CheckTrainingCommand: ParsableCommand {
                 let accepted = bad <= 1
                 ok = ok && accepted
                 print("\(dir): \(countPerDir[dir]! - bad)/\(countPerDir[dir]!) compliant\(bad == 1 ? " (1 non-compliant run accepted under olympic scoring)" : bad > 1 ? " — FAILED: \(bad) non-compliant runs" : "")")
+                if let v = try rcpVerdict(parsedPerDir[dir] ?? []) {
+                    print("  convergence (RCP): \(v.outcome.rawValue): \(v.message)\(v.scalingFactor > 1 ? String(format: "; score scaling factor %.6f", v.scalingFactor) : "")")
+                    ok = ok && v.passed
+                }
             }
         } else {
             ok = failedPerDir.isEmpty
@@ -104,6 +116,25 @@ struct CheckTrainingCommand: ParsableCommand {
         }
         print(ok ? "SUCCESS" : "FAILED")
         if !ok { throw ExitCode(1) }
+    }
+
+    /// The convergence check of one benchmark directory, when RCP data is at hand.
+    func rcpVerdict(_ logs: [(MLLogParseResult, String)]) throws -> RCPVerdict? {
+        guard logs.count >= 3 else { return nil }
+        let points = logs.map { RCPChecker.convergencePoint($0.0) }
+        let name = points.lazy.compactMap(\.benchmark).first ?? ""
+        let path = rcpFile ?? RulesetStore.builtIn.directory(ruleset: logs[0].1).appendingPathComponent("rcps_\(name).json").path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if rcpFile != nil { throw ValidationError("cannot read \(path)") }
+            return nil
+        }
+        let records: [RCPRecord]
+        do { records = try RCPRecord.parseFile(try JSONParser.parse(bytes: [UInt8](data))) } catch {
+            throw ValidationError("\(path): \(error)")
+        }
+        let bench = TrainingBenchmarks.named(name)
+        return RCPChecker.check(logs: logs.map(\.0), records: records, submissionRuns: bench?.requiredRuns ?? logs.count,
+                                drop: bench?.olympicDrop ?? 1, bypass: rcpBypass)
     }
 
     /// SwiftMLPerf benchmarks use their own ruleset; everything else the latest official one.

@@ -87,6 +87,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .customLong("rcp-bypass"), help: "Do not fail the result on the convergence (RCP) check.")
     var rcpBypass = false
 
+    @Option(name: .customLong("write-rcp"), help: "Write the converged runs' epochs-to-converge as an RCP file (official layout), to make a benchmark's reference convergence points (use ≥ 2N reference runs).")
+    var writeRCP: String?
+
     mutating func run() throws {
         guard let bench = TrainingBenchmarks.named(benchmark) else {
             throw ValidationError("unknown benchmark '\(benchmark)' (known: \(TrainingBenchmarks.all.map(\.name).joined(separator: ", ")))")
@@ -112,7 +115,16 @@ struct TrainCommand: ParsableCommand {
                                      events: { printer.handle($0) })
         } catch { throw ValidationError(error.message) }
         printer.summary(result)
-        if result.score.minutes == nil { throw ExitCode(1) }
+        if let path = writeRCP {
+            guard let record = result.rcpRecord() else { throw ValidationError("--write-rcp: fewer than two runs converged") }
+            let json = RCPRecord.fileJSON([record], creator: "SwiftMLPerf mlperf train", platform: system,
+                                          hyperparameters: result.loggedHyperparameters())
+            guard FileManager.default.createFile(atPath: path, contents: Data(JSONWriter().string(json).utf8)) else {
+                throw ValidationError("--write-rcp: cannot write \(path)")
+            }
+            print("  RCP record \(record.name): \(record.convergence.count) convergence points written to \(path)\(record.convergence.count < 2 * bench.requiredRuns ? " (the rules ask for at least \(2 * bench.requiredRuns))" : "")")
+        }
+        if result.score.minutes == nil || result.rcp?.passed == false { throw ExitCode(1) }
     }
 }
 
@@ -148,7 +160,7 @@ final class ProgressPrinter: @unchecked Sendable {
             case .cancelled:
                 print("  ■ run \(r.index + 1) cancelled (Ctrl-C); not scored")
             }
-            for w in r.compliance.messages.prefix(r.succeeded ? 0 : 8) { print("      \(w)") }
+            if case .failed = r.status { for w in r.compliance.messages.prefix(8) { print("      \(w)") } }
         }
         fflush(nil)
     }
@@ -179,8 +191,10 @@ final class ProgressPrinter: @unchecked Sendable {
                          s.count, s.mean, s.median, s.coefficientOfVariation * 100, s.min, s.max))
         }
         if let m = r.score.minutes {
-            print(String(format: "  SCORE (olympic mean of %d runs, fastest and %d slowest dropped): %.4f min",
-                         r.score.counted.count, r.score.maxDrop - r.score.failedRuns, m))
+            let n = r.score.counted.count
+            print(String(format: "  SCORE: %.4f min — olympic mean of %d run%@ (%d fastest and %d slowest dropped%@)", m, n,
+                         n == 1 ? "" : "s", r.score.maxDrop, r.score.maxDrop - r.score.failedRuns,
+                         r.score.failedRuns > 0 ? ", the failed run counting as the slowest" : ""))
         } else {
             print("  NO SCORE: \(r.score.invalidReason ?? "")")
         }

@@ -103,7 +103,7 @@ import Testing
             var args = [Fixtures.python, HarnessTests.standin]
             if !mode.isEmpty { args += ["--misbehave", mode] }
             let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST, workload: .command(ExternalCommand(arguments: args)),
-                                    options: HarnessOptions(runs: i + 1, outputDirectory: out + "/\(i)", timeoutSeconds: 6, baseSeed: 9))
+                                    options: HarnessOptions(runs: i + 1, outputDirectory: out + "/\(i)", timeoutSeconds: 4, baseSeed: 9))
             // Only the last run of each session has the misbehaviour; run just that one index.
             let r = try h.runSingle(index: i, seed: 1000 + UInt64(i))
             results.append(r)
@@ -149,6 +149,15 @@ import Testing
         #expect(r.partial)
         #expect(r.runs.count == 1)
         #expect(r.runs[0].succeeded)
+    }
+
+    @Test func divisionMismatchFailsTheRun() throws {
+        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST,
+                                workload: .command(ExternalCommand(arguments: [Fixtures.python, HarnessTests.standin, "--division", "open"])),
+                                options: HarnessOptions(runs: 1, division: "closed", outputDirectory: Fixtures.tempDir("h7"), baseSeed: 2))
+        let r = try h.runSingle(index: 0, seed: 11)
+        guard case .failed(let why) = r.status else { Issue.record("should fail"); return }
+        #expect(why.contains("submission_division 'open'"))
     }
 
     @Test func commandLineSplitting() throws {

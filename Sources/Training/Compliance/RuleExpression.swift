@@ -499,8 +499,7 @@ extension RuleExpression {
             case "value": return ctx.value
             case "metadata": return ctx.metadata
             case "v": return .object([JSONField("value", ctx.value), JSONField("metadata", ctx.metadata)])
-            case "key": return ctx.key
-                .isEmpty ? .string("") : .string(ctx.key)
+            case "key": return .string(ctx.key)
             case "time_ms": return .double(ctx.timeMs)
             case "s": return .object(ctx.state.sorted { $0.key < $1.key }.map { JSONField($0.key, $0.value) })
             default: throw PyOps.fail("unknown name '\(n)'")

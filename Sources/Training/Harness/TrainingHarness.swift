@@ -318,9 +318,15 @@ public struct TrainingHarness: Sendable {
         let convergence = RCPChecker.convergencePoint(parsed)
         var ttt: Double?
         if let a = m.runStartMs, let b = m.runStopMs { ttt = b - a }
+        let loggedDivision = m.entries.first { $0.record.key == MLLogKey.submissionDivision }?.record.value.stringValue
+        let loggedBenchmark = m.entries.first { $0.record.key == MLLogKey.submissionBenchmark }?.record.value.stringValue
         if failure == nil && !cancelled {
             if m.entries.isEmpty { failure = "no MLLOG lines in the workload's output" }
-            else if m.runStartMs == nil { failure = "no run_start in the log" }
+            else if let d = loggedDivision, d != options.division {
+                failure = "the workload logged submission_division '\(d)' but this session is --division \(options.division)"
+            } else if let b = loggedBenchmark, !benchmark.matches(b) {
+                failure = "the workload logged submission_benchmark '\(b)' but this session trains \(benchmark.name)"
+            } else if m.runStartMs == nil { failure = "no run_start in the log" }
             else if m.runStopMs == nil { failure = "the workload ended without run_stop" }
             else if m.runStopStatus != MLLogRunStatus.success {
                 failure = "run_stop status is \(m.runStopStatus.map { "'\($0)'" } ?? "missing"), not 'success'"

@@ -208,6 +208,25 @@ public enum RCPChecker {
         return out
     }
 
+    /// Judges a benchmark directory's logs as the official checker does: all runs must share one batch size and one
+    /// benchmark; then `check(submission:...)`.
+    public static func check(logs: [MLLogParseResult], records: [RCPRecord], submissionRuns: Int, drop k: Int = 1,
+                             bypass: Bool = false) -> RCPVerdict {
+        let points = logs.map(convergencePoint)
+        let sizes = Set(points.map { $0.batchSize ?? -1 })
+        let names = Set(points.map { $0.benchmark ?? "" })
+        guard sizes.count == 1, let bs = sizes.first, bs > 0 else {
+            return RCPVerdict(outcome: .fail, message: sizes.count > 1 ? "the runs' global_batch_size values differ" : "no global_batch_size in the logs",
+                              reference: nil, submissionMean: nil, scalingFactor: 1)
+        }
+        guard names.count == 1 else {
+            return RCPVerdict(outcome: .fail, message: "the runs' submission_benchmark values differ", reference: nil,
+                              submissionMean: nil, scalingFactor: 1)
+        }
+        return check(submission: points.map(\.point), batchSize: bs, records: records, submissionRuns: submissionRuns,
+                     drop: k, bypass: bypass)
+    }
+
     /// Judges a submission's convergence points (`nil` for a run that did not converge) at batch size `bs`.
     /// `submissionRuns` is the benchmark's required number of runs N (the t-test uses N − 2 and 2N).
     public static func check(submission points: [Double?], batchSize bs: Double, records: [RCPRecord],
@@ -281,4 +300,28 @@ public enum RCPChecker {
     }
 
     static func fmt(_ d: Double) -> String { String(format: "%.4f", d) }
+}
+
+extension TrainingResult {
+    /// An RCP record from this session's converged runs (for producing a benchmark's reference convergence points
+    /// from ≥ 2N reference runs), or nil when fewer than two runs converged.
+    public func rcpRecord(name: String? = nil) -> RCPRecord? {
+        let good = runs.filter(\.succeeded)
+        let points = good.compactMap(\.convergencePoint)
+        guard points.count >= 2, let bs = good.lazy.compactMap(\.batchSize).first else { return nil }
+        let id = name ?? "\(benchmark.name)_ref_\(Int(bs))"
+        return RCPRecord(name: id, benchmark: benchmark.name, batchSize: bs, convergence: points)
+    }
+
+    /// The hyper-parameters logged by the first successful run (what an RCP file records next to its points).
+    public func loggedHyperparameters() -> [JSONField] {
+        guard let run = runs.first(where: \.succeeded), let data = FileManager.default.contents(atPath: run.logPath) else { return [] }
+        let keys: Set<String> = [MLLogKey.globalBatchSize, MLLogKey.optName, MLLogKey.optBaseLearningRate,
+                                 MLLogKey.optMomentum, MLLogKey.optWeightDecay]
+        var out: [JSONField] = []
+        for e in MLLogParser.parse(bytes: [UInt8](data)).entries where keys.contains(e.record.key) && !out.contains(where: { $0.key == e.record.key }) {
+            out.append(JSONField(e.record.key, e.record.value))
+        }
+        return out
+    }
 }
