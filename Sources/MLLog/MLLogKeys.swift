@@ -76,3 +76,16 @@ public enum MLLogRunStatus {
     public static let success = "success"
     public static let aborted = "aborted"
 }
+
+extension JSONField {
+    /// `epoch_num` metadata (classic benchmarks count epochs from 1).
+    public static func epochNum(_ n: Int) -> JSONField { JSONField(MLLogMetadataKey.epochNum, .int(Int64(n))) }
+    /// `samples_count` metadata (the modern benchmarks' eval and block position).
+    public static func samplesCount(_ n: Int64) -> JSONField { JSONField(MLLogMetadataKey.samplesCount, .int(n)) }
+    /// `first_epoch_num` metadata of a block.
+    public static func firstEpochNum(_ n: Int) -> JSONField { JSONField(MLLogMetadataKey.firstEpochNum, .int(Int64(n))) }
+    /// `epoch_count` metadata of a block.
+    public static func epochCount(_ n: Int) -> JSONField { JSONField(MLLogMetadataKey.epochCount, .int(Int64(n))) }
+    /// `status` metadata of `run_stop` (`MLLogRunStatus.success` or `.aborted`).
+    public static func status(_ s: String) -> JSONField { JSONField(MLLogMetadataKey.status, .string(s)) }
+}

@@ -67,7 +67,7 @@ struct CheckTrainingCommand: ParsableCommand {
         let options = ComplianceOptions(werror: werror, strictIntegrity: !official)
         var failedPerDir: [String: Int] = [:]
         var countPerDir: [String: Int] = [:]
-        var parsedPerDir: [String: [(MLLogParseResult, String)]] = [:]
+        var parsedPerDir: [String: [(MLLogParseResult, String, String)]] = [:]
         var out: [JSONValue] = []
         for f in files {
             guard let data = FileManager.default.contents(atPath: f) else { throw ValidationError("cannot read \(f)") }
@@ -78,7 +78,7 @@ struct CheckTrainingCommand: ParsableCommand {
             }
             let report = ComplianceChecker(ruleset: id, options: options).check(parsed)
             let dir = (f as NSString).deletingLastPathComponent
-            parsedPerDir[dir, default: []].append((parsed, id))
+            parsedPerDir[dir, default: []].append((parsed, id, (f as NSString).lastPathComponent))
             countPerDir[dir, default: 0] += 1
             if !report.isCompliant { failedPerDir[dir, default: 0] += 1 }
             print("\(report.isCompliant ? "COMPLIANT" : "NOT COMPLIANT")  \(f)  (ruleset \(id): \(report.filesChecked.map { ($0 as NSString).lastPathComponent }.joined(separator: " → ")); \(report.errors.count) errors, \(report.warnings.count) warnings)")
@@ -103,7 +103,14 @@ struct CheckTrainingCommand: ParsableCommand {
                 let accepted = bad <= 1
                 ok = ok && accepted
                 print("\(dir): \(countPerDir[dir]! - bad)/\(countPerDir[dir]!) compliant\(bad == 1 ? " (1 non-compliant run accepted under olympic scoring)" : bad > 1 ? " — FAILED: \(bad) non-compliant runs" : "")")
-                if let v = try rcpVerdict(parsedPerDir[dir] ?? []) {
+                let logs = parsedPerDir[dir] ?? []
+                let closed = logs.contains { $0.0.entries.contains { $0.record.key == MLLogKey.submissionDivision && $0.record.value == "closed" } }
+                if closed && logs.count > 1 {
+                    let findings = SeedChecker.check(logs.map { ($0.2, $0.0) })
+                    for f in findings { print("  \(f)") }
+                    if findings.contains(where: \.isError) { ok = false } else { print("  seeds: logged and distinct") }
+                }
+                if let v = try rcpVerdict(logs) {
                     print("  convergence (RCP): \(v.outcome.rawValue): \(v.message)\(v.scalingFactor > 1 ? String(format: "; score scaling factor %.6f", v.scalingFactor) : "")")
                     ok = ok && v.passed
                 }
@@ -119,7 +126,7 @@ struct CheckTrainingCommand: ParsableCommand {
     }
 
     /// The convergence check of one benchmark directory, when RCP data is at hand.
-    func rcpVerdict(_ logs: [(MLLogParseResult, String)]) throws -> RCPVerdict? {
+    func rcpVerdict(_ logs: [(MLLogParseResult, String, String)]) throws -> RCPVerdict? {
         guard logs.count >= 3 else { return nil }
         let points = logs.map { RCPChecker.convergencePoint($0.0) }
         let name = points.lazy.compactMap(\.benchmark).first ?? ""

@@ -143,3 +143,25 @@ final class Mutex2: Sendable {
     func append(_ s: String) { m.withLock { $0.append(s) } }
     var all: [String] { m.withLock { $0 } }
 }
+
+@Suite struct DialectTests {
+    @Test func loadgenDetailLinesParseToo() throws {
+        let r = MLLogRecord(namespace: "mlperf::logging", timeMs: 12.3456789, key: "effective_target_qps",
+                            value: .double(39008300.5),
+                            metadata: [JSONField("is_error", false), JSONField("is_warning", false),
+                                       JSONField("file", "loadgen.cc"), JSONField("line_no", 10)])
+        let parsed = MLLogParser.parse(MLLogDialect.loadgen.line(r))
+        #expect(parsed.issues.isEmpty)
+        let back = try #require(parsed.entries.first?.record)
+        #expect(back.key == "effective_target_qps")
+        #expect(back.timeMs == 12.345679)
+        #expect(back.value == .double(3.90083e+07))
+        #expect(back.namespace == "mlperf::logging")
+    }
+
+    @Test func metadataHelpers() {
+        let line = MLLogDialect.training.line(MLLogRecord(timeMs: 5, eventType: .intervalEnd, key: MLLogKey.runStop,
+            value: .null, metadata: [.status(MLLogRunStatus.success), .epochNum(3), .samplesCount(12288), .firstEpochNum(1), .epochCount(1)]))
+        #expect(line.hasSuffix(#""metadata": {"status": "success", "epoch_num": 3, "samples_count": 12288, "first_epoch_num": 1, "epoch_count": 1}}"#))
+    }
+}

@@ -108,3 +108,15 @@ import Testing
         #expect(back == [rec])
     }
 }
+
+@Suite struct SeedCheckerTests {
+    @Test func seedsMustBeLoggedAndDistinct() {
+        let a = MLLogParser.parse(Fixtures.fashion(seed: 1).text)
+        let b = MLLogParser.parse(Fixtures.fashion(seed: 2).text)
+        #expect(SeedChecker.check([("r0", a), ("r1", b)]).isEmpty)
+        let dup = SeedChecker.check([("r0", a), ("r1", a)])
+        #expect(dup.count == 1 && dup[0].isError && dup[0].message.contains("already used by r0"))
+        let none = SeedChecker.check([("r0", MLLogParser.parse(Fixtures.fashion().removing("seed").text))])
+        #expect(none.first?.message.contains("no seed") == true)
+    }
+}
