@@ -50,7 +50,7 @@ struct CheckTrainingCommand: ParsableCommand {
     mutating func run() throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw ValidationError("no such file or directory: \(path)")
+            throw TrainingCLIError("no such file or directory: \(path)")
         }
         var files: [String] = []
         if isDir.boolValue {
@@ -60,7 +60,7 @@ struct CheckTrainingCommand: ParsableCommand {
                 if name.hasPrefix("result_") && name.hasSuffix(".txt") { files.append("\(path)/\(f)") }
             }
             files.sort()
-            guard !files.isEmpty else { throw ValidationError("no result_*.txt under \(path)") }
+            guard !files.isEmpty else { throw TrainingCLIError("no result_*.txt under \(path)") }
         } else {
             files = [path]
         }
@@ -70,7 +70,7 @@ struct CheckTrainingCommand: ParsableCommand {
         var parsedPerDir: [String: [(MLLogParseResult, String, String)]] = [:]
         var out: [JSONValue] = []
         for f in files {
-            guard let data = FileManager.default.contents(atPath: f) else { throw ValidationError("cannot read \(f)") }
+            guard let data = FileManager.default.contents(atPath: f) else { throw TrainingCLIError("cannot read \(f)") }
             let parsed = MLLogParser.parse(bytes: [UInt8](data))
             let id = ruleset ?? CheckTrainingCommand.defaultRuleset(parsed)
             guard RulesetStore.builtIn.hasFile(ruleset: id, name: "common") else {
@@ -132,12 +132,12 @@ struct CheckTrainingCommand: ParsableCommand {
         let name = points.lazy.compactMap(\.benchmark).first ?? ""
         let path = rcpFile ?? RulesetStore.builtIn.directory(ruleset: logs[0].1).appendingPathComponent("rcps_\(name).json").path
         guard let data = FileManager.default.contents(atPath: path) else {
-            if rcpFile != nil { throw ValidationError("cannot read \(path)") }
+            if rcpFile != nil { throw TrainingCLIError("cannot read \(path)") }
             return nil
         }
         let records: [RCPRecord]
         do { records = try RCPRecord.parseFile(try JSONParser.parse(bytes: [UInt8](data))) } catch {
-            throw ValidationError("\(path): \(error)")
+            throw TrainingCLIError("\(path): \(error)")
         }
         let bench = TrainingBenchmarks.named(name)
         return RCPChecker.check(logs: logs.map(\.0), records: records, submissionRuns: bench?.requiredRuns ?? logs.count,
@@ -152,4 +152,10 @@ struct CheckTrainingCommand: ParsableCommand {
         }
         return "6.1.0"
     }
+}
+
+/// A failure that is not a usage mistake: printed as `Error: ...` without the usage text, exit status 1.
+struct TrainingCLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
 }

@@ -100,7 +100,7 @@ struct TrainCommand: ParsableCommand {
         let workload: Workload
         if let impl { workload = try trainingWorkload(impl: impl, context: context) } else {
             do { workload = .command(ExternalCommand(arguments: try ExternalCommand.split(command!), logFile: logFile)) }
-            catch { throw ValidationError(error.message) }
+            catch { throw TrainingCLIError(error.message) }
         }
         let options = HarnessOptions(runs: runs, division: division, system: system, outputDirectory: out,
                                      timeoutSeconds: timeout.map { $0 * 60 }, baseSeed: seed, rulesetID: ruleset,
@@ -113,14 +113,14 @@ struct TrainCommand: ParsableCommand {
         do {
             result = try harness.run(isCancelled: { Interrupt.requested.load(ordering: .relaxed) },
                                      events: { printer.handle($0) })
-        } catch { throw ValidationError(error.message) }
+        } catch { throw TrainingCLIError(error.message) }
         printer.summary(result)
         if let path = writeRCP {
-            guard let record = result.rcpRecord() else { throw ValidationError("--write-rcp: fewer than two runs converged") }
+            guard let record = result.rcpRecord() else { throw TrainingCLIError("--write-rcp: fewer than two runs converged") }
             let json = RCPRecord.fileJSON([record], creator: "SwiftMLPerf mlperf train", platform: system,
                                           hyperparameters: result.loggedHyperparameters())
             guard FileManager.default.createFile(atPath: path, contents: Data(JSONWriter().string(json).utf8)) else {
-                throw ValidationError("--write-rcp: cannot write \(path)")
+                throw TrainingCLIError("--write-rcp: cannot write \(path)")
             }
             print("  RCP record \(record.name): \(record.convergence.count) convergence points written to \(path)\(record.convergence.count < 2 * bench.requiredRuns ? " (the rules ask for at least \(2 * bench.requiredRuns))" : "")")
         }
