@@ -18,7 +18,8 @@ let package = Package(
         // The `:::MLLOG {json}` line format (training logs and LoadGen's detail log).
         .target(name: "MLLog"),
         // The inference load generator. Depends on nothing but the log format.
-        .target(name: "LoadGen", dependencies: ["MLLog"]),
+        .target(name: "LoadGen", dependencies: ["MLLog", "CLoadGenSupport"]),
+        .target(name: "CLoadGenSupport"),
         // Time-to-train harness: runs, scoring, RCP, compliance rules.
         .target(name: "Training", dependencies: ["MLLog", "Benchmarks"], resources: [.copy("Rulesets")]),
         // Benchmark catalogue: tasks, datasets, quality targets, hyper-parameters.

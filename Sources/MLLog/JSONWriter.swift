@@ -51,6 +51,40 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// Indented JSON (two spaces), for files people read (results.json).
+    public func pretty(_ value: JSONValue) -> String {
+        var out = ""
+        writePretty(value, indent: 0, into: &out)
+        out += "\n"
+        return out
+    }
+
+    private func writePretty(_ value: JSONValue, indent: Int, into out: inout String) {
+        let pad = String(repeating: " ", count: indent + 2)
+        switch value {
+        case .array(let items) where !items.isEmpty && items.contains(where: { if case .object = $0 { return true }; return false }):
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += pad
+                writePretty(item, indent: indent + 2, into: &out)
+                out += i + 1 < items.count ? ",\n" : "\n"
+            }
+            out += String(repeating: " ", count: indent) + "]"
+        case .object(let fields) where !fields.isEmpty:
+            out += "{\n"
+            for (i, f) in fields.enumerated() {
+                out += pad
+                JSONWriter.writeString(f.key, into: &out)
+                out += ": "
+                writePretty(f.value, indent: indent + 2, into: &out)
+                out += i + 1 < fields.count ? ",\n" : "\n"
+            }
+            out += String(repeating: " ", count: indent) + "}"
+        default:
+            write(value, into: &out)
+        }
+    }
+
     public func format(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }

@@ -5,6 +5,15 @@ struct MLPerf: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mlperf",
         abstract: "MLPerf inference and training benchmarks, in one binary.",
-        subcommands: [TrainCommand.self, CheckCommand.self]
+        subcommands: [LoadGenCommand.self, BenchCommand.self, TrainCommand.self, CheckCommand.self]
+    )
+}
+
+/// `mlperf bench …`: side-by-side benchmarks against the official tools.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks that run ours and the official tool side by side and print both figures.",
+        subcommands: [BenchLoadGenCommand.self]
     )
 }

@@ -1,0 +1,124 @@
+import CLoadGenSupport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A SUT that completes every sample inline, inside `issueQuery`, with no response data: it measures LoadGen itself.
+/// Large queries (Offline) are completed in chunks of `chunk` samples, one completion call (and timestamp) each, so
+/// the measured latency includes LoadGen's own per-sample completion work, as a real batched SUT would see it.
+public final class NullSUT: SystemUnderTest {
+    public let name: String
+    let chunk: Int
+    public init(name: String = "NullSUT", chunk: Int = 1024) {
+        self.name = name
+        self.chunk = max(chunk, 1)
+    }
+    public func issueQuery(_ samples: QuerySampleBatch, completer: QueryCompleter) {
+        if samples.count <= chunk { completer.complete(samples); return }
+        let idx = samples.qslIndices.baseAddress!
+        var i = 0
+        while i < samples.count {
+            let n = min(chunk, samples.count - i)
+            completer.complete(QuerySampleBatch(firstID: samples.firstID + i, indices: idx + i, count: n))
+            i += n
+        }
+    }
+    public func flushQueries() {}
+}
+
+/// A QSL with no data: load and unload do nothing.
+public final class NullQSL: QuerySampleLibrary {
+    public let name = "NullQSL"
+    public let totalSampleCount: Int
+    public let performanceSampleCount: Int
+    public init(totalSampleCount: Int = 1024, performanceSampleCount: Int = 1024) {
+        self.totalSampleCount = totalSampleCount
+        self.performanceSampleCount = performanceSampleCount
+    }
+    public func loadSamplesToRAM(_ indices: [Int]) throws {}
+    public func unloadSamplesFromRAM(_ indices: [Int]) throws {}
+}
+
+/// A SUT with a fixed service time per sample, served by `workers` threads (a queue of sample ranges behind a mutex:
+/// SUT-side, not LoadGen's hot path). Models a device with a known latency and concurrency.
+public final class SleepSUT: SystemUnderTest, @unchecked Sendable {
+    public let name: String
+    let serviceNs: Int64
+    private var mutex = pthread_mutex_t()
+    private var cond = pthread_cond_t()
+    private var ranges: [(first: Int, count: Int)] = []
+    private var head = 0
+    private var stopping = false
+    private var threads: [pthread_t] = []
+    private var completer: QueryCompleter?
+
+    public init(serviceMicroseconds: Int, workers: Int = 1) {
+        serviceNs = Int64(serviceMicroseconds) * 1000
+        name = "SleepSUT(\(serviceMicroseconds)us x\(workers))"
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&cond, nil)
+        for _ in 0..<max(workers, 1) {
+            var t = pthread_t()
+            let box = Unmanaged.passRetained(ThreadBody { [unowned self] in self.work() }).toOpaque()
+            pthread_create(&t, nil, { raw in
+                let b = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
+                b.body()
+                return nil
+            }, box)
+            threads.append(t)
+        }
+    }
+
+    /// Stops the workers (pending samples are dropped).
+    public func shutdown() {
+        pthread_mutex_lock(&mutex)
+        stopping = true
+        pthread_cond_broadcast(&cond)
+        pthread_mutex_unlock(&mutex)
+        for t in threads { pthread_join(t, nil) }
+        threads.removeAll()
+    }
+
+    deinit {
+        if !threads.isEmpty { shutdown() }
+        pthread_mutex_destroy(&mutex)
+        pthread_cond_destroy(&cond)
+    }
+
+    public func issueQuery(_ samples: QuerySampleBatch, completer: QueryCompleter) {
+        pthread_mutex_lock(&mutex)
+        self.completer = completer
+        ranges.append((samples.firstID, samples.count))
+        pthread_cond_signal(&cond)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    public func flushQueries() {}
+
+    private func work() {
+        while true {
+            pthread_mutex_lock(&mutex)
+            while head >= ranges.count && !stopping { pthread_cond_wait(&cond, &mutex) }
+            if stopping { pthread_mutex_unlock(&mutex); return }
+            let id = ranges[head].first
+            ranges[head].first += 1
+            ranges[head].count -= 1
+            if ranges[head].count == 0 {
+                head += 1
+                if head > 4096 && head * 2 > ranges.count {
+                    ranges.removeFirst(head)
+                    head = 0
+                }
+            }
+            let c = completer
+            pthread_mutex_unlock(&mutex)
+            let until = lg_now_ns() + serviceNs
+            var ts = timespec(tv_sec: Int(serviceNs / 1_000_000_000), tv_nsec: Int(serviceNs % 1_000_000_000))
+            nanosleep(&ts, nil)
+            while lg_now_ns() < until { lg_cpu_relax() }
+            c?.complete(id)
+        }
+    }
+}

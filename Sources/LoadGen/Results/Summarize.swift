@@ -1,0 +1,260 @@
+import CLoadGenSupport
+
+extension PerformanceSummary {
+    /// Turns one issuing series into the official figures. Runs after issuing, off the hot path. Reuses the
+    /// completer's timestamp buffer for the latency vector (sorted in place) to keep peak memory per sample low.
+    init(plan: QueryPlan, outcome: IssueOutcome, completer: QueryCompleter, settings s: EffectiveSettings) {
+        scenario = s.scenario
+        let spq = plan.samplesPerQuery
+        queriesIssued = outcome.queriesIssued
+        samplesIssued = outcome.samplesIssued
+        duplicateCompletions = Int(completer.counter(.duplicate))
+        unknownCompletions = Int(completer.counter(.unknown))
+        partial = outcome.endReason == .cancelled
+        endReason = "\(outcome.endReason)"
+
+        let start = outcome.startNs
+        let n = outcome.samplesIssued
+        let comp = completer.completion
+        // Close the slots of samples that never completed, so that a late completion can't race the sort.
+        var missing = 0
+        if completer.counter(.completed) < Int64(n) {
+            for k in 0..<n where lg_cas(comp + k, 0, -1) { missing += 1 }
+        }
+        samplesNeverCompleted = missing
+
+        func scheduled(_ q: Int) -> Int64 {
+            switch s.scenario {
+            case .server: return start + plan.scheduledDelta[q]
+            case .offline: return start
+            default: return outcome.issueTime[q]
+            }
+        }
+
+        // Per-query latency (MultiStream) and the last completion, before the buffer becomes latencies.
+        var maxCompletion = start
+        var queryLat: [Int64] = []
+        if s.scenario == .multiStream { queryLat.reserveCapacity(outcome.queriesIssued) }
+        for q in 0..<outcome.queriesIssued {
+            var qmax: Int64 = 0
+            var complete = true
+            let lo = q * spq, hi = Swift.min((q + 1) * spq, n)
+            for k in lo..<hi {
+                let c = comp[k]
+                if c <= 0 { complete = false; continue }
+                if c > qmax { qmax = c }
+            }
+            if qmax > maxCompletion { maxCompletion = qmax }
+            if s.scenario == .multiStream && complete { queryLat.append(qmax - scheduled(q)) }
+        }
+
+        // Tokens: TTFT = first token − scheduled; TPOT = (latency − TTFT) / (tokens − 1).
+        var ttftV: [Int64] = []
+        var tpotV: [Int64] = []
+        var tokens: Int64 = 0
+        if let tk = completer.tokens {
+            for q in 0..<outcome.queriesIssued {
+                let sch = scheduled(q)
+                for k in q * spq..<Swift.min((q + 1) * spq, n) where comp[k] > 0 {
+                    tokens += tk[k]
+                    if s.scenario != .offline, let ft = completer.firstToken, ft[k] > 0 {
+                        let ttft = ft[k] - sch
+                        ttftV.append(ttft)
+                        if tk[k] > 1 { tpotV.append((comp[k] - sch - ttft) / (tk[k] - 1)) }
+                    }
+                }
+            }
+        }
+        tokenCount = tokens
+
+        // Sample latencies, in place: completion − scheduled; missing samples are dropped.
+        var count = 0
+        for q in 0..<outcome.queriesIssued {
+            let sch = scheduled(q)
+            for k in q * spq..<Swift.min((q + 1) * spq, n) {
+                let c = comp[k]
+                if c > 0 { comp[count] = c - sch; count += 1 }
+            }
+        }
+        sampleCount = count
+        var lat = UnsafeMutableBufferPointer(start: comp, count: count)
+        lat.sort()
+        let sortedLat = UnsafeBufferPointer(lat)
+        sampleLatency = LatencyStats(sorted: sortedLat)
+
+        targetPercentile = s.targetLatencyPercentile
+        queryLatency = nil
+        if s.scenario == .multiStream {
+            queryLat.sort()
+            let ql = queryLat.withUnsafeBufferPointer { LatencyStats(sorted: $0) }
+            queryLatency = ql
+            targetPercentileLatency = queryLat.withUnsafeBufferPointer { LatencyStats.percentile($0, s.targetLatencyPercentile) }
+        } else {
+            targetPercentileLatency = LatencyStats.percentile(sortedLat, s.targetLatencyPercentile)
+        }
+
+        let lastQ = Swift.max(outcome.queriesIssued - 1, 0)
+        switch s.scenario {
+        case .server: finalQueryScheduledTimeNs = outcome.queriesIssued > 0 ? plan.scheduledDelta[lastQ] : 0
+        case .offline: finalQueryScheduledTimeNs = 0
+        default: finalQueryScheduledTimeNs = outcome.queriesIssued > 0 ? outcome.issueTime[lastQ] - start : 0
+        }
+        finalQueryIssuedTimeNs = outcome.queriesIssued > 0 ? outcome.issueTime[lastQ] - start : 0
+        finalQueryAllSamplesDoneTimeNs = maxCompletion - start
+
+        // Over-latency count (Server): latencies above the bound, from the sorted vector.
+        let bound = Int64(s.targetLatencyNs)
+        var lo = 0, hi = count
+        while lo < hi { let m = (lo + hi) / 2; if sortedLat[m] > bound { hi = m } else { lo = m + 1 } }
+        overLatencyCount = s.scenario == .server ? count - lo : 0
+
+        var lagSorted = Array(outcome.lag.prefix(outcome.queriesIssued))
+        if s.scenario == .singleStream || s.scenario == .multiStream, !lagSorted.isEmpty { lagSorted.removeFirst() }
+        lagSorted.sort()
+        issueLag = lagSorted.withUnsafeBufferPointer { LatencyStats(sorted: $0) }
+
+        if !ttftV.isEmpty {
+            ttftV.sort(); tpotV.sort()
+            ttft = ttftV.withUnsafeBufferPointer { LatencyStats(sorted: $0) }
+            tpot = tpotV.withUnsafeBufferPointer { LatencyStats(sorted: $0) }
+        } else {
+            ttft = nil; tpot = nil
+        }
+
+        // Early stopping (spec §6).
+        var es: EarlyStoppingOutcome? = nil
+        switch s.scenario {
+        case .singleStream, .multiStream:
+            let v = s.scenario == .multiStream ? queryLat : []
+            es = s.scenario == .multiStream
+                ? v.withUnsafeBufferPointer { PerformanceSummary.closedLoopEarlyStopping($0, s, queries: outcome.queriesIssued, singleStream: false) }
+                : PerformanceSummary.closedLoopEarlyStopping(sortedLat, s, queries: outcome.queriesIssued, singleStream: true)
+        case .server:
+            es = PerformanceSummary.serverEarlyStopping(overLatency: Int64(overLatencyCount), queries: Int64(outcome.queriesIssued),
+                                                        percentile: s.targetLatencyPercentile)
+        case .offline:
+            es = nil
+        }
+        earlyStopping = es
+        earlyStoppingMet = es?.met ?? true
+
+        // Validity (spec §5).
+        let minDurNs = Int64(s.minDurationMs) * 1_000_000
+        let durationMeasured: Int64
+        switch s.scenario {
+        case .offline: durationMeasured = sampleLatency.max
+        case .server: durationMeasured = finalQueryScheduledTimeNs
+        default: durationMeasured = finalQueryIssuedTimeNs
+        }
+        minDurationMet = durationMeasured >= minDurNs
+        minQueriesMet = UInt64(outcome.queriesIssued) >= s.minQueryCount && UInt64(count) >= s.minSampleCount
+        perfConstraintsMet = s.scenario != .server || targetPercentileLatency <= bound
+
+        self.rules = []
+        var rules: [ValidityRule] = []
+        let durationAdvice: String
+        switch s.scenario {
+        case .singleStream, .multiStream:
+            let mean = s.scenario == .multiStream ? (queryLatency?.mean ?? 0) : sampleLatency.mean
+            durationAdvice = "Decrease the expected latency so the loadgen pre-generates more queries"
+                + (mean > 0 ? " (measured mean latency \(mean) ns; try expected latency ≈ \(mean) ns)." : ".")
+        case .server:
+            durationAdvice = "Increase the target QPS so the loadgen pre-generates more queries."
+        case .offline:
+            let rate = samplesPerSecond
+            durationAdvice = "Increase expected QPS so the loadgen pre-generates a larger (coalesced) query"
+                + (rate > 0 ? " (measured \(Int(rate)) samples/s; set offline_expected_qps ≥ \(Int(rate.rounded(.up))))." : ".")
+        }
+        rules.append(ValidityRule(rule: "min_duration", passed: minDurationMet,
+                                  measured: "\(durationMeasured / 1_000_000) ms", required: "≥ \(s.minDurationMs) ms",
+                                  advice: minDurationMet ? nil : durationAdvice))
+        let moreQ = Swift.max(Int64(s.minQueryCount) - Int64(outcome.queriesIssued), 0)
+        rules.append(ValidityRule(rule: "min_queries", passed: minQueriesMet,
+                                  measured: "\(outcome.queriesIssued) queries, \(count) samples",
+                                  required: "≥ \(s.minQueryCount) queries, ≥ \(s.minSampleCount) samples",
+                                  advice: minQueriesMet ? nil : "The test exited early, before enough queries were issued (\(endReasonText(outcome.endReason))); process at least \(Swift.max(moreQ, 1)) more queries."))
+        if s.scenario == .server {
+            let suggested = Swift.min(s.targetQPS, completedSamplesPerSecond / Double(Swift.max(spq, 1))) * 0.9
+            rules.append(ValidityRule(rule: "perf_constraints", passed: perfConstraintsMet,
+                                      measured: "p\(pctLabel(s.targetLatencyPercentile)) latency \(targetPercentileLatency) ns",
+                                      required: "≤ \(bound) ns",
+                                      advice: perfConstraintsMet ? nil : "Reduce target QPS to improve latency (try about \(Int(suggested)) QPS)."))
+        }
+        if let es {
+            rules.append(ValidityRule(rule: "early_stopping", passed: es.met, measured: es.met ? "met" : "not met",
+                                      required: "met at 99% confidence",
+                                      advice: es.met ? nil : "Process at least \(es.moreQueriesNeeded ?? 1) more queries."))
+        }
+        if missing > 0 {
+            rules.append(ValidityRule(rule: "all_samples_completed", passed: false,
+                                      measured: "\(missing) of \(n) samples never completed", required: "all issued samples complete",
+                                      advice: "The SUT stopped completing samples (\(endReasonText(outcome.endReason))); check that it completes every sample it is issued."))
+        }
+        if duplicateCompletions > 0 || unknownCompletions > 0 {
+            rules.append(ValidityRule(rule: "responses_well_formed", passed: false,
+                                      measured: "\(duplicateCompletions) duplicate and \(unknownCompletions) unknown response ids",
+                                      required: "each issued sample completed exactly once",
+                                      advice: "The SUT completed ids it was not issued, or completed a sample twice."))
+        }
+        if completer.tokens != nil {
+            let bad = completer.counter(.badTokens)
+            if bad > 0 {
+                rules.append(ValidityRule(rule: "token_counts", passed: false, measured: "\(bad) responses with n_tokens ≤ 1",
+                                          required: "n_tokens > 1", advice: "Number of tokens need to be greater than 1."))
+            }
+        }
+        if partial {
+            rules.append(ValidityRule(rule: "complete_run", passed: false, measured: "interrupted",
+                                      required: "the run not interrupted", advice: "The run was cancelled; its figures are partial."))
+        }
+        self.rules = rules
+    }
+
+    static func closedLoopEarlyStopping(_ sorted: UnsafeBufferPointer<Int64>, _ s: EffectiveSettings, queries: Int,
+                                        singleStream: Bool) -> EarlyStoppingOutcome {
+        var es = EarlyStopping(percentile: s.targetLatencyPercentile)
+        let need = es.minimumQueries()
+        let p = pctLabel(s.targetLatencyPercentile)
+        guard let (est, discarded) = es.estimate(sortedLatencies: sorted) else {
+            return EarlyStoppingOutcome(met: false,
+                text: " * Only processed \(queries) queries.\n * Need to process at least \(need) queries for early stopping.",
+                estimate: nil, estimate99: nil, moreQueriesNeeded: need - Int64(queries))
+        }
+        var text = " * Processed at least \(need) queries (\(queries)).\n * Would discard \(discarded) highest latency queries.\n * Early stopping \(p)th percentile estimate: \(est)"
+        var est99: Int64? = nil
+        if singleStream {
+            var es99 = EarlyStopping(percentile: 0.99)
+            if let (e, _) = es99.estimate(sortedLatencies: sorted) {
+                est99 = e
+                text += "\n * Early stopping 99.0th percentile estimate: \(e)"
+            } else {
+                text += "\n * Not enough queries processed for 99.0th percentile\n early stopping estimate (would need to process at\n least \(es99.minimumQueries()) total queries)."
+            }
+        }
+        return EarlyStoppingOutcome(met: true, text: text, estimate: est, estimate99: est99, moreQueriesNeeded: nil)
+    }
+
+    static func serverEarlyStopping(overLatency t: Int64, queries n: Int64, percentile p: Double) -> EarlyStoppingOutcome {
+        var es = EarlyStopping(percentile: p)
+        let h = es.minPassing(overLatency: t)
+        if n >= h + t {
+            return EarlyStoppingOutcome(met: true, text: " * Run successful.", estimate: nil, estimate99: nil, moreQueriesNeeded: nil)
+        }
+        let more = h + t - n
+        return EarlyStoppingOutcome(met: false,
+            text: " * Run unsuccessful.\n * Processed \(n) queries.\n * Would need to run at least \(more) more queries,\n with the run being successful if every additional\n query were under latency.",
+            estimate: nil, estimate99: nil, moreQueriesNeeded: more)
+    }
+}
+
+func endReasonText(_ r: EndReason) -> String {
+    switch r {
+    case .natural: return "ended naturally"
+    case .ranOut: return "ran out of generated queries"
+    case .maxQueryCount: return "max_query_count reached"
+    case .maxDuration: return "max_duration reached"
+    case .tooManyOutstanding: return "too many outstanding queries"
+    case .cancelled: return "cancelled"
+    case .completionTimeout: return "the SUT stopped completing samples before the watchdog expired"
+    }
+}

@@ -1,0 +1,148 @@
+import CLoadGenSupport
+import Synchronization
+
+/// The handle a SUT completes samples with. It comes with each `issueQuery` call (no global state) and may be
+/// called from any thread, concurrently.
+///
+/// Hot path: one clock read per call, then per sample a range check and one compare-and-swap on a pre-allocated
+/// slot — no allocation, no lock, no strings. Unknown and duplicate ids are counted (and reported after the run),
+/// never trapped. Response bytes are copied only for samples that go to the accuracy log.
+public final class QueryCompleter: @unchecked Sendable {
+    let firstID: ResponseID
+    let count: Int
+    /// Completion timestamp per sample (monotonic ns, 0 = pending).
+    let completion: UnsafeMutablePointer<Int64>
+    /// First-token timestamp per sample (token latencies only).
+    let firstToken: UnsafeMutablePointer<Int64>?
+    /// Output token count per sample (token latencies only).
+    let tokens: UnsafeMutablePointer<Int64>?
+    /// [completed samples, duplicates, unknown ids, bad token counts, completions before first token]
+    let counters: UnsafeMutablePointer<Int64>
+    let accuracy: AccuracyCapture?
+
+    init(firstID: ResponseID, count: Int, tokens useTokens: Bool, accuracy: AccuracyCapture?) {
+        self.firstID = firstID
+        self.count = count
+        completion = .allocate(capacity: max(count, 1))
+        completion.initialize(repeating: 0, count: max(count, 1))
+        if useTokens {
+            let ft = UnsafeMutablePointer<Int64>.allocate(capacity: max(count, 1))
+            ft.initialize(repeating: 0, count: max(count, 1))
+            firstToken = ft
+            let tk = UnsafeMutablePointer<Int64>.allocate(capacity: max(count, 1))
+            tk.initialize(repeating: 0, count: max(count, 1))
+            tokens = tk
+        } else {
+            firstToken = nil
+            tokens = nil
+        }
+        counters = .allocate(capacity: 8)
+        counters.initialize(repeating: 0, count: 8)
+        self.accuracy = accuracy
+    }
+
+    deinit {
+        completion.deallocate()
+        firstToken?.deallocate()
+        tokens?.deallocate()
+        counters.deallocate()
+    }
+
+    enum Counter: Int { case completed = 0, duplicate, unknown, badTokens, beforeFirstToken }
+
+    @inline(__always) func counter(_ c: Counter) -> Int64 { lg_load(counters + c.rawValue) }
+
+    /// Completes one sample.
+    public func complete(_ id: ResponseID, data: UnsafeRawBufferPointer? = nil, tokenCount: Int = 0) {
+        let now = lg_now_ns()
+        if record(id, data: data, tokenCount: tokenCount, at: now) { lg_add(counters, 1) }
+    }
+
+    /// Completes a batch of samples with one timestamp.
+    public func complete(_ responses: UnsafeBufferPointer<QuerySampleResponse>) {
+        let now = lg_now_ns()
+        var done: Int64 = 0
+        for r in responses where record(r.id, data: r.data, tokenCount: r.tokenCount, at: now) { done += 1 }
+        if done > 0 { lg_add(counters, done) }
+    }
+
+    /// Completes every sample of an issued batch, without response data, with one timestamp.
+    public func complete(_ batch: QuerySampleBatch) {
+        let now = lg_now_ns()
+        var done: Int64 = 0
+        let first = batch.firstID
+        for i in 0..<batch.count where record(first &+ i, data: nil, tokenCount: 0, at: now) { done += 1 }
+        if done > 0 { lg_add(counters, done) }
+    }
+
+    /// Records the first token of an LLM response (time to first token). `data` is kept for the accuracy log.
+    public func firstToken(_ id: ResponseID, data: UnsafeRawBufferPointer? = nil) {
+        let now = lg_now_ns()
+        let k = id &- firstID
+        guard k >= 0 && k < count, let ft = firstToken else {
+            if firstToken != nil { lg_add(counters + Counter.unknown.rawValue, 1) }
+            return
+        }
+        _ = lg_cas(ft + k, 0, now)
+        if let acc = accuracy, acc.shouldLog(k) { acc.firstTokenData(seq: k, data: data) }
+    }
+
+    @inline(__always)
+    private func record(_ id: ResponseID, data: UnsafeRawBufferPointer?, tokenCount: Int, at now: Int64) -> Bool {
+        let k = id &- firstID
+        guard k >= 0 && k < count else {
+            lg_add(counters + Counter.unknown.rawValue, 1)
+            return false
+        }
+        guard lg_cas(completion + k, 0, now) else {
+            lg_add(counters + Counter.duplicate.rawValue, 1)
+            return false
+        }
+        if let tk = tokens {
+            tk[k] = Int64(tokenCount)
+            if tokenCount <= 1 { lg_add(counters + Counter.badTokens.rawValue, 1) }
+        }
+        if let acc = accuracy, acc.shouldLog(k) { acc.append(seq: k, data: data, tokenCount: tokenCount) }
+        return true
+    }
+}
+
+/// Which responses go to `mlperf_log_accuracy.json`, and their bytes. Off the hot path unless sampled.
+final class AccuracyCapture: @unchecked Sendable {
+    struct Entry {
+        var seq: Int
+        var data: [UInt8]
+        var tokenCount: Int
+    }
+
+    let logAll: Bool
+    let probability: Double
+    let offset: Double
+    let values: [Double]
+    let entries = Mutex<[Entry]>([])
+    let tokenData = Mutex<[Int: [UInt8]]>([:])
+
+    init(logAll: Bool, probability: Double, offset: Double, values: [Double]) {
+        self.logAll = logAll
+        self.probability = probability
+        self.offset = offset
+        self.values = values
+    }
+
+    @inline(__always) func shouldLog(_ k: Int) -> Bool {
+        if logAll { return true }
+        guard k < values.count else { return false }
+        let v = values[k] + offset
+        return v - v.rounded(.down) <= probability
+    }
+
+    func append(seq: Int, data: UnsafeRawBufferPointer?, tokenCount: Int) {
+        let bytes = data.map { [UInt8]($0) } ?? []
+        entries.withLock { $0.append(Entry(seq: seq, data: bytes, tokenCount: tokenCount)) }
+    }
+
+    func firstTokenData(seq: Int, data: UnsafeRawBufferPointer?) {
+        let bytes = data.map { [UInt8]($0) } ?? []
+        tokenData.withLock { $0[seq] = bytes }
+    }
+}

@@ -1,0 +1,91 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import LoadGen
+
+/// Console helpers. Only the CLI prints.
+enum Console {
+    static let isTTY = isatty(2) != 0
+
+    static func err(_ s: String) { write(s + "\n") }
+
+    /// A line on standard output, unbuffered (so progress shows through a pipe too).
+    static func out(_ s: String) {
+        var s = s + "\n"
+        s.withUTF8 { buf in _ = Glibc.write(1, buf.baseAddress, buf.count) }
+    }
+
+    /// Writes to standard error (unbuffered, thread-safe).
+    static func write(_ s: String) {
+        var s = s
+        s.withUTF8 { buf in _ = Glibc.write(2, buf.baseAddress, buf.count) }
+    }
+
+    /// A progress line on stderr: rewritten in place on a terminal, one line every few seconds otherwise.
+    final class ProgressLine: @unchecked Sendable {
+        private var last: Int64 = 0
+        private let lock = NSLockish()
+        func update(_ text: String) {
+            lock.with {
+                if Console.isTTY {
+                    Console.write("\r\u{1B}[2K" + text)
+                } else {
+                    var ts = timespec()
+                    clock_gettime(CLOCK_MONOTONIC, &ts)
+                    let now = Int64(ts.tv_sec)
+                    if now - last >= 5 { Console.write(text + "\n"); last = now }
+                }
+            }
+        }
+        func finish() { lock.with { if Console.isTTY { Console.write("\r\u{1B}[2K") } } }
+    }
+}
+
+/// A tiny pthread mutex wrapper.
+final class NSLockish: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    init() { pthread_mutex_init(&m, nil) }
+    deinit { pthread_mutex_destroy(&m) }
+    func with<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&m)
+        defer { pthread_mutex_unlock(&m) }
+        return try body()
+    }
+}
+
+/// Ctrl-C → cancel the running work (first press); a second press exits at once.
+enum Interrupt {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install(_ flag: CancellationFlag, onCancel: (@Sendable () -> Void)? = nil) {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        for sig in [SIGINT, SIGTERM] {
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            src.setEventHandler {
+                if flag.isCancelled { _exit(130) }
+                Console.err("\ninterrupted: stopping, flushing logs (results will be marked partial); press Ctrl-C again to quit at once")
+                flag.cancel()
+                onCancel?()
+            }
+            src.resume()
+            sources.append(src)
+        }
+    }
+}
+
+func formatDuration(_ ns: Int64) -> String {
+    let s = Double(ns) / 1e9
+    if s < 60 { return String(Int(s)) + "s" }
+    return "\(Int(s) / 60)m\(Int(s) % 60)s"
+}
+
+func progressText(_ p: RunProgress) -> String {
+    var t = "[\(p.phase)] \(formatDuration(p.elapsedNs))"
+    if p.minDurationNs > 0 { t += "/\(formatDuration(p.minDurationNs))" }
+    t += "  queries \(p.issuedQueries)/\(p.plannedQueries)  samples done \(p.completedSamples)/\(p.issuedSamples)"
+    return t
+}
