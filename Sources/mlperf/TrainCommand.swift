@@ -2,20 +2,8 @@ import ArgumentParser
 import Benchmarks
 import Foundation
 import MLLog
-import Synchronization
+import LoadGen
 import Training
-
-/// Set by SIGINT; read by the harness between and during runs.
-enum Interrupt {
-    static let requested = Atomic<Bool>(false)
-
-    static func install() {
-        signal(SIGINT) { _ in
-            if Interrupt.requested.load(ordering: .relaxed) { _exit(130) }
-            Interrupt.requested.store(true, ordering: .relaxed)
-        }
-    }
-}
 
 /// Maps `--impl NAME` to a workload. The one place where implementations are plugged in.
 func trainingWorkload(impl: String, context: WorkloadContext) throws -> Workload {
@@ -105,13 +93,14 @@ struct TrainCommand: ParsableCommand {
         let options = HarnessOptions(runs: runs, division: division, system: system, outputDirectory: out,
                                      timeoutSeconds: timeout.map { $0 * 60 }, baseSeed: seed, rulesetID: ruleset,
                                      rcpBypass: rcpBypass)
-        Interrupt.install()
+        let cancel = CancellationFlag()
+        Interrupt.install(cancel)
         let printer = ProgressPrinter()
         let harness = TrainingHarness(benchmark: bench, workload: workload, options: options)
         print("mlperf train \(bench.name): \(runs) run\(runs == 1 ? "" : "s"), \(division), target \(bench.qualityMetric) \(bench.higherIsBetter ? "≥" : "≤") \(bench.target), ruleset \(ruleset ?? bench.rulesetID)")
         let result: TrainingResult
         do {
-            result = try harness.run(isCancelled: { Interrupt.requested.load(ordering: .relaxed) },
+            result = try harness.run(isCancelled: { cancel.isCancelled },
                                      events: { printer.handle($0) })
         } catch { throw TrainingCLIError(error.message) }
         printer.summary(result)
@@ -165,7 +154,7 @@ final class ProgressPrinter: @unchecked Sendable {
         fflush(nil)
     }
 
-    static func status(_ p: RunProgress) -> String {
+    static func status(_ p: TrainingProgress) -> String {
         var s = "run \(p.runIndex + 1)/\(p.runs)"
         s += "  epoch \(p.epoch.map(String.init) ?? "-")"
         let cmp = p.higherIsBetter ? "≥" : "≤"

@@ -2,7 +2,7 @@ import Benchmarks
 import MLLog
 
 /// Live state of one run, from its MLLOG stream.
-public struct RunProgress: Sendable {
+public struct TrainingProgress: Sendable {
     public var runIndex: Int
     public var runs: Int
     public var seed: UInt64
@@ -31,7 +31,7 @@ struct RunMonitor {
     var issues: [MLLogIssue] = []
     let benchmark: TrainingBenchmark
     let expectedEpochs: Double
-    var progress: RunProgress
+    var progress: TrainingProgress
     var runStartMs: Double?
     var runStopMs: Double?
     var runStopStatus: String?
@@ -44,7 +44,7 @@ struct RunMonitor {
         self.benchmark = benchmark
         self.expectedEpochs = expectedEpochs
         startWall = monotonicSeconds()
-        progress = RunProgress(runIndex: runIndex, runs: runs, seed: seed, epoch: nil, samplesCount: nil,
+        progress = TrainingProgress(runIndex: runIndex, runs: runs, seed: seed, epoch: nil, samplesCount: nil,
                                latestQuality: nil, bestQuality: nil, target: benchmark.target,
                                higherIsBetter: benchmark.higherIsBetter, reachedTarget: false, elapsedSeconds: 0,
                                timedSeconds: nil, estimatedSecondsLeft: nil, mllogLines: 0, issues: 0)

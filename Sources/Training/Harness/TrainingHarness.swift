@@ -66,7 +66,7 @@ public struct RunResult: Sendable {
 /// Events for the caller (the CLI prints them).
 public enum HarnessEvent: Sendable {
     case runStarted(index: Int, runs: Int, seed: UInt64, logPath: String, command: String)
-    case progress(RunProgress)
+    case progress(TrainingProgress)
     case runFinished(RunResult)
 }
 
@@ -367,7 +367,7 @@ final class SharedMonitor: @unchecked Sendable {
     private let lock = NSLock()
     init(_ m: RunMonitor) { monitor = m }
     func feed(_ line: [UInt8]) -> String? { lock.lock(); defer { lock.unlock() }; return monitor.feed(line) }
-    func progress() -> RunProgress {
+    func progress() -> TrainingProgress {
         lock.lock(); defer { lock.unlock() }
         monitor.updateTimes()
         return monitor.progress
