@@ -122,6 +122,7 @@ final class ProgressPrinter: @unchecked Sendable {
     private let lock = NSLock()
     private let tty = isatty(STDOUT_FILENO) == 1
     private var lastPrint = 0.0
+    private var lastKey = ""
     private var lineOpen = false
 
     func handle(_ e: HarnessEvent) {
@@ -130,9 +131,13 @@ final class ProgressPrinter: @unchecked Sendable {
         case .runStarted(let i, let n, let seed, let log, let cmd):
             print("run \(i + 1)/\(n): seed \(seed), log \(log)\n  $ \(cmd)")
         case .progress(let p):
+            // On a terminal the line is rewritten in place; otherwise a line when the epoch or quality changes, or
+            // every 10 s.
             let now = Date().timeIntervalSince1970
-            guard tty || now - lastPrint >= 2 else { return }
+            let key = "\(p.runIndex) \(p.epoch ?? -1) \(p.latestQuality ?? -1)"
+            guard tty || key != lastKey || now - lastPrint >= 10 else { return }
             lastPrint = now
+            lastKey = key
             let line = ProgressPrinter.status(p)
             if tty { print("\r\u{1B}[2K" + line, terminator: ""); lineOpen = true } else { print("  " + line) }
             fflush(nil)

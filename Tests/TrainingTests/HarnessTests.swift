@@ -172,3 +172,27 @@ import Testing
         #expect(a != TrainingHarness.seeds(base: 43, count: 10))
     }
 }
+
+@Suite struct RunMonitorTests {
+    @Test func tracksEpochQualityAndEstimatesTimeLeft() {
+        var m = RunMonitor(benchmark: TrainingBenchmarks.fashionMNIST, runIndex: 0, runs: 1, seed: 1, expectedEpochs: 4)
+        var b = LogBuilder()
+        b.add("run_start", type: .intervalStart)
+        b.add("epoch_start", md: ["epoch_num": 1], dt: 0, type: .intervalStart)
+        b.add("epoch_stop", md: ["epoch_num": 1], dt: 10_000, type: .intervalEnd)
+        b.add("eval_accuracy", 0.8, md: ["epoch_num": 1], dt: 0)
+        b.add("epoch_start", md: ["epoch_num": 2], dt: 0, type: .intervalStart)
+        b.add("epoch_stop", md: ["epoch_num": 2], dt: 10_000, type: .intervalEnd)
+        b.add("eval_accuracy", 0.85, md: ["epoch_num": 2], dt: 0)
+        for line in b.lines { _ = m.feed(Array(line.utf8)) }
+        #expect(m.progress.epoch == 2)
+        #expect(m.progress.latestQuality == 0.85)
+        #expect(m.progress.bestQuality == 0.85)
+        #expect(!m.progress.reachedTarget)
+        // 10 s per epoch, 2 of 4 expected epochs done: 20 s left at the last line's time.
+        m.updateTimes(nowMs: Double(b.timeMs))
+        #expect(m.progress.estimatedSecondsLeft == 20)
+        #expect(m.progress.timedSeconds == 20)
+        #expect(m.feed(Array("not mllog".utf8)) == nil)
+    }
+}

@@ -37,7 +37,8 @@ struct RunMonitor {
     var runStopStatus: String?
     var firstEpochTimeMs: Double?
     var epochsDone = 0
-    var lastConvergencePoint: Double?
+    var sawEpochStop = false
+    var lastEpochStopMs: Double?
     var startWall: Double
 
     init(benchmark: TrainingBenchmark, runIndex: Int, runs: Int, seed: UInt64, expectedEpochs: Double) {
@@ -80,7 +81,12 @@ struct RunMonitor {
             }
             if firstEpochTimeMs == nil { firstEpochTimeMs = r.timeMs }
         case MLLogKey.epochStop, MLLogKey.blockStop:
-            epochsDone += max(1, Int(r.metadata(MLLogMetadataKey.epochCount)?.int64Value ?? 1))
+            // A block and its epochs both end: count each epoch once (by the epoch_stop, or the block_stop alone).
+            if r.key == MLLogKey.epochStop || !sawEpochStop {
+                epochsDone += r.key == MLLogKey.epochStop ? 1 : max(1, Int(r.metadata(MLLogMetadataKey.epochCount)?.int64Value ?? 1))
+            }
+            if r.key == MLLogKey.epochStop { sawEpochStop = true }
+            lastEpochStopMs = r.timeMs
         case MLLogKey.evalAccuracy:
             guard let q = r.value.doubleValue else { break }
             progress.latestQuality = q
@@ -88,8 +94,8 @@ struct RunMonitor {
                 progress.bestQuality = benchmark.higherIsBetter ? max(b, q) : min(b, q)
             } else { progress.bestQuality = q }
             if benchmark.meetsTarget(q) { progress.reachedTarget = true }
-            if let e = r.metadata(MLLogMetadataKey.epochNum)?.doubleValue { progress.epoch = Int(e); lastConvergencePoint = e }
-            if let s = r.metadata(MLLogMetadataKey.samplesCount)?.doubleValue { progress.samplesCount = s; lastConvergencePoint = s }
+            if let e = r.metadata(MLLogMetadataKey.epochNum)?.doubleValue { progress.epoch = Int(e) }
+            if let s = r.metadata(MLLogMetadataKey.samplesCount)?.doubleValue { progress.samplesCount = s }
         default: break
         }
         updateTimes(nowMs: r.timeMs)
@@ -97,14 +103,17 @@ struct RunMonitor {
 
     mutating func updateTimes(nowMs: Double? = nil) {
         progress.elapsedSeconds = monotonicSeconds() - startWall
-        if let start = runStartMs {
-            let now = runStopMs ?? nowMs ?? (start + progress.elapsedSeconds * 1000)
-            progress.timedSeconds = max(0, (now - start) / 1000)
-        }
-        if let first = firstEpochTimeMs, epochsDone > 0, let now = nowMs {
-            let perEpoch = (now - first) / 1000 / Double(epochsDone)
-            let left = max(0, expectedEpochs - Double(epochsDone))
-            progress.estimatedSecondsLeft = runStopMs != nil ? 0 : perEpoch * left
+        // Log times are wall-clock ms (as the reference loggers write them); between lines, use the wall clock.
+        let now = runStopMs ?? nowMs ?? MLLogger.wallClockMs()
+        if let start = runStartMs { progress.timedSeconds = max(0, (now - start) / 1000) }
+        if runStopMs != nil {
+            progress.estimatedSecondsLeft = 0
+        } else if let first = firstEpochTimeMs, epochsDone > 0, let lastStop = lastEpochStopMs {
+            // Seconds per epoch so far, times the epochs still expected, minus the time into the current epoch.
+            let perEpoch = (lastStop - first) / 1000 / Double(epochsDone)
+            let expected = max(expectedEpochs, Double(epochsDone + 1))
+            let intoCurrent = max(0, (now - lastStop) / 1000)
+            progress.estimatedSecondsLeft = max(0, perEpoch * (expected - Double(epochsDone)) - intoCurrent)
         }
     }
 }
