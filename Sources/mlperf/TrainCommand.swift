@@ -150,6 +150,10 @@ final class ProgressPrinter: @unchecked Sendable {
                              r.minutes ?? 0, (r.timeToTrainMs ?? 0) / 1000, q))
             case .failed(let why):
                 print("  ✘ run \(r.index + 1) FAILED: \(why)")
+                if !r.outputTail.isEmpty {
+                    print("    last output lines (all in \(r.rawOutputPath ?? "the raw log")):")
+                    for l in r.outputTail.suffix(6) { print("    | \(l)") }
+                }
                 for m in r.parseIssues.prefix(5) { print("      \(m)") }
             case .cancelled:
                 print("  ■ run \(r.index + 1) cancelled (Ctrl-C); not scored")

@@ -112,6 +112,7 @@ import Testing
         #expect(results[0].timeToTrainMs.map { $0 > 0 } == true)
         func reason(_ r: RunResult) -> String { if case .failed(let w) = r.status { w } else { "" } }
         #expect(reason(results[1]).contains("exited with status"))
+        #expect(results[1].outputTail.contains { $0.contains("simulated crash") })
         #expect(reason(results[2]).contains("without run_stop"))
         #expect(reason(results[3]).contains("not compliant"))
         #expect(results[3].parseIssues.contains { $0.kind == .invalidJSON })

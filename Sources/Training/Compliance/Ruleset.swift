@@ -107,6 +107,9 @@ public struct RulesetStore: Sendable {
     }
 
     public func load(ruleset: String, name: String) throws(RulesetError) -> RuleFile {
+        guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("."), !ruleset.contains("/") else {
+            throw RulesetError(file: "training_\(ruleset)/\(name)", message: "not a rule file name (no paths allowed)")
+        }
         let url = directory(ruleset: ruleset).appendingPathComponent(name + ".json")
         let label = "training_\(ruleset)/\(name).json"
         guard let data = FileManager.default.contents(atPath: url.path) else {

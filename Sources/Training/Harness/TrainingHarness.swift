@@ -58,6 +58,8 @@ public struct RunResult: Sendable {
     public var parseIssues: [MLLogIssue]
     public var exitStatus: Int32?
     public var wallSeconds: Double
+    /// The last lines of an external command's output that were not MLLOG (a traceback, usually), for failed runs.
+    public var outputTail: [String] = []
 
     public var minutes: Double? { timeToTrainMs.map { $0 / 60000 } }
     public var succeeded: Bool { status == .success }
@@ -229,6 +231,7 @@ public struct TrainingHarness: Sendable {
                              compliance: ComplianceReport(ruleset: checker.ruleset), parseIssues: [], exitStatus: nil, wallSeconds: 0)
         }
         var lastEvent = 0.0
+        var tailLines: [String] = []
         let emitProgress = { @Sendable (force: Bool) in
             _ = force
             events(.progress(monitor.progress()))
@@ -269,6 +272,10 @@ public struct TrainingHarness: Sendable {
             var fileSplit = LineSplitter()
             func handleOutput(_ line: [UInt8]) {
                 raw?.write(line)
+                if MLLogParser.lastToken(in: line) == nil {
+                    if tailLines.count == 12 { tailLines.removeFirst() }
+                    tailLines.append(JSONParser.decode(line))
+                }
                 if tail == nil, let saved = monitor.feed(line) { logFile.write(saved) }
             }
             func handleFile(_ line: [UInt8]) { if let saved = monitor.feed(line) { logFile.write(saved) } }
@@ -340,12 +347,14 @@ public struct TrainingHarness: Sendable {
             }
         }
         let status: RunResult.Status = cancelled ? .cancelled : (failure.map { .failed($0) } ?? .success)
-        return RunResult(index: index, seed: seed, logPath: logPath,
+        var result = RunResult(index: index, seed: seed, logPath: logPath,
                          rawOutputPath: workload.isCommand ? rawPath : nil, status: status,
                          timeToTrainMs: ttt, bestQuality: m.progress.bestQuality,
                          convergencePoint: convergence.point, batchSize: convergence.batchSize,
                          compliance: report, parseIssues: m.issues, exitStatus: exitStatus,
                          wallSeconds: monotonicSeconds() - start)
+        if case .failed = status { result.outputTail = tailLines }
+        return result
     }
 }
 
