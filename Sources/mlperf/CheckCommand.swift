@@ -119,7 +119,9 @@ struct CheckTrainingCommand: ParsableCommand {
             ok = failedPerDir.isEmpty
         }
         if let json {
-            FileManager.default.createFile(atPath: json, contents: Data(JSONWriter().string(.array(out)).utf8))
+            guard FileManager.default.createFile(atPath: json, contents: Data(JSONWriter().string(.array(out)).utf8)) else {
+                throw TrainingCLIError("cannot write \(json)")
+            }
         }
         print(ok ? "SUCCESS" : "FAILED")
         if !ok { throw ExitCode(1) }

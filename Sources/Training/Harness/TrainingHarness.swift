@@ -141,7 +141,7 @@ public struct TrainingHarness: Sendable {
             events(.runFinished(r))
             if r.status == .cancelled { partial = true; break }
         }
-        return finish(results, partial: partial, dir: dir)
+        return try finish(results, partial: partial, dir: dir)
     }
 
     /// Runs one run with the given index and seed, without scoring (for tests and tools).
@@ -174,7 +174,7 @@ public struct TrainingHarness: Sendable {
         return (dir, logsDir, ComplianceChecker(ruleset: ruleset, store: rulesets, options: options.compliance))
     }
 
-    func finish(_ results: [RunResult], partial: Bool, dir: String) -> TrainingResult {
+    func finish(_ results: [RunResult], partial: Bool, dir: String) throws(HarnessError) -> TrainingResult {
         let scored = results.filter { $0.status != .cancelled }
         let batchSize = scored.lazy.compactMap(\.batchSize).first
         let good = scored.compactMap { $0.succeeded ? $0.minutes : nil }
@@ -196,17 +196,21 @@ public struct TrainingHarness: Sendable {
             try? FileManager.default.removeItem(atPath: "\(dir)/scaling.json")
             if let v = rcp, v.scalingFactor > 1 {
                 let text = JSONWriter().string(.object([JSONField("scaling_factor", .double(v.scalingFactor))]))
-                FileManager.default.createFile(atPath: "\(dir)/scaling.json", contents: Data(text.utf8))
+                if !FileManager.default.createFile(atPath: "\(dir)/scaling.json", contents: Data(text.utf8)) {
+                    rcpNote = "could not write \(dir)/scaling.json"
+                }
             }
         } else {
             rcpNote = "no reference convergence points for \(benchmark.name) in ruleset \(ruleset) (rcps_\(benchmark.name).json): convergence not checked"
         }
-        var result = TrainingResult(benchmark: benchmark, options: options, runs: results, score: score,
+        let result = TrainingResult(benchmark: benchmark, options: options, runs: results, score: score,
                                     statistics: RunStatistics(good), partial: partial || results.count < options.runs,
                                     rcp: rcp, rcpNote: rcpNote, benchmarkDirectory: dir,
                                     resultsJSONPath: "\(options.outputDirectory)/results.json")
         let json = ResultsJSON.make(result)
-        FileManager.default.createFile(atPath: result.resultsJSONPath, contents: Data(JSONWriter().string(json).utf8))
+        guard FileManager.default.createFile(atPath: result.resultsJSONPath, contents: Data(JSONWriter().string(json).utf8)) else {
+            throw HarnessError("cannot write \(result.resultsJSONPath)")
+        }
         return result
     }
 
