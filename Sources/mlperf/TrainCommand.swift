@@ -14,7 +14,8 @@ func trainingWorkload(impl: String, context: WorkloadContext) throws -> Workload
         guard FileManager.default.fileExists(atPath: script) else {
             throw ValidationError("--impl pytorch needs \(script) (run from the repository root)")
         }
-        return .command(ExternalCommand(arguments: ["/usr/bin/python3", script, "--seed", "{seed}"]))
+        return .command(ExternalCommand(arguments: ["/usr/bin/python3", script, "--seed", "{seed}", "--threads", "1",
+                                                    "--division", "{division}", "--platform", "{system}"]))
     case "swift":
         throw ValidationError("--impl swift: the Swift reference (NeuralNet) is not plugged in yet; use --command")
     default:
@@ -37,6 +38,10 @@ struct TrainCommand: ParsableCommand {
         MLLOG lines are read from its stdout/stderr, or from --log-file when given.
 
         Ctrl-C stops the current run; finished runs are kept and scored as a partial result. Ctrl-C twice quits.
+
+        Examples:
+          mlperf train fashion-mnist --impl pytorch --runs 5 --system my-box --timeout 20
+          mlperf train fashion-mnist --command "python3 my_trainer.py --seed {seed}" --out results-dir
         """)
 
     @Argument(help: "The benchmark (\(TrainingBenchmarks.all.map(\.name).joined(separator: ", "))).")
