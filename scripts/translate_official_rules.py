@@ -21,7 +21,10 @@ def expr(s):
     return s
 
 def stmts(s):
-    return "; ".join(p.strip() for p in expr(s).split(";") if p.strip())
+    s = expr(s)
+    # A one-statement `if C:` block with an augmented assignment becomes a conditional assignment.
+    s = re.sub(r"^if (.+):\n\s+s\.(\w+) \+= (.+)$", r"s.\2 = s.\2 + (\3) if \1 else s.\2", s.strip(), flags=re.M)
+    return s
 
 def checks(c):
     return [expr(x) for x in c] if isinstance(c, list) else [expr(c)]

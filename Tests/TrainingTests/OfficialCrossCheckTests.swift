@@ -77,6 +77,54 @@ import Testing
         return cases
     }()
 
+    /// The other 6.1.0 benchmarks whose rule files we ship.
+    static let otherCases: [Case] = {
+        var cases: [Case] = []
+        func add(_ n: String, _ b: LogBuilder, _ pass: Bool, base: LogBuilder) {
+            cases.append(Case(name: n, ruleset: "6.1.0", text: b.text, passes: pass, base: base.text))
+        }
+        let llamaHyper: [(String, JSONValue)] = [
+            ("global_batch_size", 32), ("max_sequence_length", 8192), ("max_steps", 1_200_000), ("opt_name", "adamw"),
+            ("opt_base_learning_rate", 0.0005), ("opt_end_learning_rate", 0.0), ("opt_learning_rate_warmup_steps", 128),
+            ("opt_learning_rate_decay_steps", 1_199_872), ("opt_learning_rate_decay_schedule", "cosine with linear warmup"),
+            ("opt_adamw_beta_1", 0.9), ("opt_adamw_beta_2", 0.95), ("opt_adamw_epsilon", 1e-05), ("opt_adamw_weight_decay", 0.1),
+            ("opt_gradient_clip_norm", 1.0),
+        ]
+        let gpt = Fixtures.sixOne(benchmark: "gpt_oss_20b", hyper: llamaHyper, evals: [(12288, 3.6), (24576, 3.33)])
+        add("gpt_oss_20b/pass", gpt, true, base: gpt)
+        add("gpt_oss_20b/target-3.35", Fixtures.sixOne(benchmark: "gpt_oss_20b", hyper: llamaHyper, evals: [(12288, 3.6), (24576, 3.35)]), false, base: gpt)
+
+        let fluxHyper: [(String, JSONValue)] = [
+            ("global_batch_size", 48), ("evaluation_frequency", 262_176), ("opt_name", "adamw"), ("opt_adamw_beta_1", 0.9),
+            ("opt_adamw_beta_2", 0.95), ("opt_adamw_epsilon", 1e-08), ("opt_adamw_weight_decay", 0.1),
+            ("opt_base_learning_rate", 0.0001), ("opt_learning_rate_warmup_steps", 100), ("opt_gradient_clip_norm", 1.0),
+        ]
+        let flux = Fixtures.sixOne(benchmark: "flux1", hyper: fluxHyper, evals: [(262_176, 0.7), (524_352, 0.58)])
+        add("flux1/pass", flux, true, base: flux)
+        add("flux1/eval-frequency-not-rounded-to-gbs", flux.swapText("\"value\": 262176", "\"value\": 262144"), false, base: flux)
+        add("flux1/gbs-before-frequency-missing", flux.removing("global_batch_size"), false, base: flux)
+
+        let loraHyper: [(String, JSONValue)] = [
+            ("global_batch_size", 8), ("opt_base_learning_rate", 0.0004), ("opt_learning_rate_training_steps", 1024),
+            ("opt_gradient_clip_norm", 0.3), ("opt_adamw_weight_decay", 0.0001), ("lora_alpha", 32), ("lora_rank", 16),
+        ]
+        let lora = Fixtures.sixOne(benchmark: "llama2_70b_lora", hyper: loraHyper, evals: [(3072, 0.95), (3456, 0.92)])
+        add("llama2_70b_lora/pass", lora, true, base: lora)
+        add("llama2_70b_lora/rank-8", lora.swapText("\"lora_rank\", \"value\": 16", "\"lora_rank\", \"value\": 8"), false, base: lora)
+
+        let dsHyper: [(String, JSONValue)] = [
+            ("global_batch_size", 16384), ("max_sequence_length", 4096), ("opt_name", "adamw"), ("opt_base_learning_rate", 2.4e-05),
+            ("max_steps", 12000), ("opt_learning_rate_warmup_steps", 4), ("opt_learning_rate_decay_steps", 11996),
+            ("opt_learning_rate_decay_schedule", "cosine with linear warmup"), ("opt_adamw_beta_1", 0.9), ("opt_adamw_beta_2", 0.95),
+            ("opt_adamw_epsilon", 1e-08), ("opt_adamw_weight_decay", 0.1), ("opt_gradient_clip_norm", 1.0), ("moe_aux_loss_coeff", 0.01),
+        ]
+        let ds = Fixtures.sixOne(benchmark: "deepseekv3_671b", hyper: dsHyper, evals: [(704_512, 3.7), (720_896, 3.55)])
+        add("deepseekv3_671b/pass", ds, true, base: ds)
+        add("deepseekv3_671b/first-eval-off-grid", Fixtures.sixOne(benchmark: "deepseekv3_671b", hyper: dsHyper, evals: [(720_896, 3.7), (737_280, 3.55)]), false, base: ds)
+        add("deepseekv3_671b/lr-not-scaled", ds.swapText("\"value\": 2.4e-05", "\"value\": 3e-05"), false, base: ds)
+        return cases
+    }()
+
     static func official(_ c: Case) -> (Bool, String) {
         let dir = Fixtures.tempDir("cc")
         let file = dir + "/result_0.txt"
@@ -87,7 +135,7 @@ import Testing
         return (status == 0, out)
     }
 
-    @Test(arguments: llamaCases + resnetCases)
+    @Test(arguments: llamaCases + resnetCases + otherCases)
     func verdictEqualsOfficial(_ c: Case) {
         if !c.name.hasSuffix("pass") { #expect(c.text != c.base, "\(c.name): the mutation did not apply") }
         let ours = ComplianceChecker(ruleset: c.ruleset, options: .official).check(MLLogParser.parse(c.text))

@@ -43,6 +43,24 @@ import Testing
         #expect(throws: RuleSyntaxError.self) { try RuleExpression.parse(src) }
     }
 
+    @Test func noneChecksGetCommentsAndNewLines() throws {
+        #expect(try eval("s.get('lr') is not None and s['lr'] > 0", state: ["lr": 1]) == .bool(true))
+        #expect(try eval("s.get('missing') is None", state: [:]) == .bool(true))
+        #expect(try eval("metadata.get('x', 7)") == .int(7))
+        #expect(try eval("1 is 1.0") == .bool(false))
+        var ctx = RuleContext(value: 48, state: [:])
+        let code = """
+        s.gbs = value
+        # the interval is rounded up to a multiple of the batch
+        s.interval = max(
+            1, int(ceil(262144 / value))
+        ) * value
+        """
+        for st in try RuleStatement.parse(code) { try st.execute(&ctx) }
+        #expect(ctx.state["gbs"] == .int(48))
+        #expect(ctx.state["interval"] == .int(262_176))
+    }
+
     @Test func statementsAssignStateAndEnqueue() throws {
         var ctx = RuleContext(value: "open", state: ["n": 1])
         for s in try RuleStatement.parse("enqueue(value + '_common'); s.budget = 240 if value == 'open' else 30; s.n = s.n + 1") {

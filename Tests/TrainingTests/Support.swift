@@ -197,3 +197,40 @@ enum Fixtures {
         return b
     }
 }
+
+extension Fixtures {
+    /// A 6.1.0 log for any benchmark: the common keys, `hyper` in order, then blocks and evals at `samples_count`.
+    static func sixOne(benchmark: String, hyper: [(String, JSONValue)], evals: [(Int64, Double)],
+                       division: String = "closed") -> LogBuilder {
+        var b = LogBuilder()
+        b.add("cache_clear", true)
+        b.add("init_start", type: .intervalStart)
+        b.add("submission_benchmark", .string(benchmark))
+        b.add("submission_org", "SwiftMLPerf")
+        b.add("submission_division", .string(division))
+        b.add("submission_platform", "cpu-box")
+        b.add("config_filename", "config.yaml")
+        for k in ["lowest_numerical_precision_in_linear", "lowest_numerical_precision_in_attn", "lowest_numerical_precision_in_comm"] {
+            b.add(k, "bfloat16")
+        }
+        for k in ["tensor_parallelism", "pipeline_parallelism", "context_parallelism", "expert_parallelism", "micro_batch_size"] {
+            b.add(k, 1)
+        }
+        b.add("seed", 99)
+        for (k, v) in hyper { b.add(k, v) }
+        if !hyper.contains(where: { $0.0 == "gradient_accumulation_steps" }) { b.add("gradient_accumulation_steps", 1) }
+        if !hyper.contains(where: { $0.0 == "train_samples" }) { b.add("train_samples", 1_000_000) }
+        if !hyper.contains(where: { $0.0 == "eval_samples" }) { b.add("eval_samples", 1024) }
+        b.add("init_stop", dt: 60_000, type: .intervalEnd)
+        b.add("run_start", type: .intervalStart)
+        for (samples, q) in evals {
+            b.add("block_start", md: ["samples_count": .int(samples)], type: .intervalStart)
+            b.add("block_stop", md: ["samples_count": .int(samples)], dt: 60_000, type: .intervalEnd)
+            b.add("eval_start", md: ["samples_count": .int(samples)], type: .intervalStart)
+            b.add("eval_stop", md: ["samples_count": .int(samples)], dt: 1_000, type: .intervalEnd)
+            b.add("eval_accuracy", .double(q), md: ["samples_count": .int(samples)])
+        }
+        b.add("run_stop", md: ["status": "success"], type: .intervalEnd)
+        return b
+    }
+}

@@ -9,8 +9,10 @@ import MLLog
 /// `true false null`), lists `[a, b]`. Operators, by increasing precedence: `x if c else y`, `or`, `and`, `not`,
 /// comparisons (`== != < <= > >= in`, `not in`, chained as in Python), `+ -`, `* / // %`, unary `-`, `**`,
 /// member access `a.b`, subscripts `a[b]`, calls. Functions: `is_integer(x)` (`|round(x)-x| < 1e-5`), `log2 sqrt
-/// ceil floor abs round min max len int float str`. Statements (for `pre`, `post`, `begin`, `end.pre`):
-/// `s.name = expr` and `enqueue(expr)` (queue another file of the same ruleset), separated by `;`.
+/// ceil floor abs round min max len int float str`, and `obj.get(key[, default])`; `is` / `is not` (for `None`).
+/// Statements (for `pre`, `post`, `begin`, `end.pre`): `s.name = expr` and `enqueue(expr)` (queue another file of
+/// the same ruleset), separated by `;` or new lines (inside brackets a new line continues the expression); `#`
+/// starts a comment.
 /// Semantics follow Python: ints and floats compare by value, `True == 1`, `==` across types is false, ordering
 /// across types is an error, a missing key is an error. An error in a check counts as a failed check.
 public indirect enum RuleExpression: Sendable, Equatable {
@@ -57,10 +59,18 @@ private func tokenize(_ src: String) throws(RuleSyntaxError) -> [Token] {
     let c = Array(src.unicodeScalars)
     var i = 0
     var out: [Token] = []
+    var depth = 0
     func err(_ m: String) -> RuleSyntaxError { RuleSyntaxError(source: src, message: m) }
     while i < c.count {
         let ch = c[i]
-        if ch == " " || ch == "\t" || ch == "\n" || ch == "\r" { i += 1; continue }
+        if ch == "#" { while i < c.count, c[i] != "\n" { i += 1 }; continue }
+        if ch == "\n" {
+            // A newline outside brackets ends a statement, as in Python.
+            if depth == 0, let last = out.last, last != .op(";") { out.append(.op(";")) }
+            i += 1
+            continue
+        }
+        if ch == " " || ch == "\t" || ch == "\r" { i += 1; continue }
         if ch.properties.numericType != nil && ("0"..."9").contains(ch) || (ch == "." && i + 1 < c.count && ("0"..."9").contains(c[i + 1])) {
             var s = ""
             var isFloat = false
@@ -104,9 +114,16 @@ private func tokenize(_ src: String) throws(RuleSyntaxError) -> [Token] {
         }
         let two = i + 1 < c.count ? String(String.UnicodeScalarView([ch, c[i + 1]])) : ""
         if ["==", "!=", "<=", ">=", "//", "**"].contains(two) { out.append(.op(two)); i += 2; continue }
-        if "+-*/%<>()[],.=;".unicodeScalars.contains(ch) { out.append(.op(String(ch))); i += 1; continue }
+        if "+-*/%<>()[],.=;".unicodeScalars.contains(ch) {
+            if ch == "(" || ch == "[" { depth += 1 }
+            if ch == ")" || ch == "]" { depth = max(0, depth - 1) }
+            out.append(.op(String(ch)))
+            i += 1
+            continue
+        }
         throw err("unexpected character '\(ch)'")
     }
+    while out.last == .op(";") { out.removeLast() }
     out.append(.end)
     return out
 }
@@ -191,6 +208,8 @@ private struct RuleParser {
             case .op(let o) where ["==", "!=", "<", "<=", ">", ">="].contains(o): op = o; i += 1
             case .name("in"): op = "in"; i += 1
             case .name("not") where tokens[i + 1] == .name("in"): op = "not in"; i += 2
+            case .name("is") where tokens[i + 1] == .name("not"): op = "is not"; i += 2
+            case .name("is"): op = "is"; i += 1
             default: break
             }
             guard let op else { break }
@@ -237,6 +256,15 @@ private struct RuleParser {
                 let idx = try expression()
                 try expect("]")
                 e = .subscriptOf(e, idx)
+            } else if isOp("("), case .member(let base, let method) = e {
+                i += 1
+                var args: [RuleExpression] = [base]
+                while !isOp(")") {
+                    args.append(try expression())
+                    if isOp(",") { i += 1 } else { break }
+                }
+                try expect(")")
+                e = .call("." + method, args)
             } else if isOp("(") {
                 i += 1
                 guard case .name(let fname) = e else { throw err("only named functions can be called") }
@@ -398,6 +426,9 @@ enum PyOps {
         switch op {
         case "==": return equal(a, b)
         case "!=": return !equal(a, b)
+        // Identity: meaningful for None and booleans; for other values, equality of the same type.
+        case "is": return sameType(a, b) && equal(a, b)
+        case "is not": return !(sameType(a, b) && equal(a, b))
         case "in", "not in":
             let r: Bool
             switch b {
@@ -423,7 +454,13 @@ enum PyOps {
         }
     }
 
-    static func fromInt(_ v: Int64) -> JSONValue { .int(v) }
+    static func sameType(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null), (.bool, .bool), (.string, .string), (.array, .array), (.object, .object): return true
+        case (.int, .int), (.uint, .uint), (.double, .double), (.int, .uint), (.uint, .int): return true
+        default: return false
+        }
+    }
 
     static func arithmetic(_ op: String, _ a: JSONValue, _ b: JSONValue) throws(E) -> JSONValue {
         if op == "+" {
@@ -582,6 +619,12 @@ extension RuleExpression {
             return PyOps.dbl(n)
         }
         switch f {
+        case ".get":
+            // dict.get(key[, default])
+            guard case .object = try arg(0), case .string(let k) = try arg(1) else {
+                throw PyOps.fail("get() needs an object and a string key")
+            }
+            return a[0].lastValue(forKey: k) ?? (a.count > 2 ? a[2] : .null)
         case "enqueue":
             guard case .string(let s) = try arg(0) else { throw PyOps.fail("enqueue() needs a file name") }
             ctx.enqueued.append(s)
