@@ -17,8 +17,8 @@ struct CheckTrainingCommand: ParsableCommand {
         abstract: "Check MLLOG training logs against the compliance rules (one log, or every result_*.txt in a tree).",
         discussion: """
         The ruleset is --ruleset, or the benchmark's own (for SwiftMLPerf benchmarks, from submission_benchmark), or \
-        the latest official one (6.1.0). Rulesets shipped: the official training 6.1.0 (common, llama31_8b, \
-        gpt_oss_20b, flux1, llama2_70b_lora) and 4.0.0 (common, resnet), and swift-1.0 (fashion-mnist). \
+        the latest official one (6.1.0). Rulesets shipped: the official training 6.1.0 (all of its benchmarks) and \
+        4.0.0 (common, resnet), and swift-1.0 (fashion-mnist). \
         Every finding names the rule file, the key, the log line and the expected condition.
 
         Beyond the official rules, time going backwards is an error; --official gives exactly the official verdict. \

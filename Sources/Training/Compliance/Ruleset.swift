@@ -83,7 +83,8 @@ public struct RulesetError: Error, Sendable, CustomStringConvertible {
 ///             "first_check": ["expr"], "at_least_one_check": "expr", "note": "text"}, ...],
 ///  "end": {"pre": "stmts", "check": ["expr"]}}
 /// ```
-/// Expressions and statements use `RuleExpression`'s language. The chain starts at `common.json`.
+/// Expressions and statements use `RuleExpression`'s language. The chain starts at `common.json`; `enqueue(name)`
+/// queues `<name>.json` of the same ruleset.
 public struct RulesetStore: Sendable {
     public let root: URL
 
