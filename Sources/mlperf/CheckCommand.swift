@@ -32,6 +32,9 @@ struct CheckTrainingCommand: ParsableCommand {
     @Option(help: "Ruleset id (\(RulesetStore.builtIn.rulesetIDs().joined(separator: ", "))).")
     var ruleset: String?
 
+    @Option(name: .customLong("rules-dir"), help: "A directory of rulesets (training_<id>/<file>.json) to use instead of the built-in ones.")
+    var rulesDir: String?
+
     @Flag(help: "Treat warnings as errors.")
     var werror = false
 
@@ -65,6 +68,7 @@ struct CheckTrainingCommand: ParsableCommand {
             files = [path]
         }
         let options = ComplianceOptions(werror: werror, strictIntegrity: !official)
+        let store = rulesDir.map { RulesetStore(directory: URL(fileURLWithPath: $0)) } ?? .builtIn
         var failedPerDir: [String: Int] = [:]
         var countPerDir: [String: Int] = [:]
         var parsedPerDir: [String: [(MLLogParseResult, String, String)]] = [:]
@@ -73,10 +77,10 @@ struct CheckTrainingCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: f) else { throw TrainingCLIError("cannot read \(f)") }
             let parsed = MLLogParser.parse(bytes: [UInt8](data))
             let id = ruleset ?? CheckTrainingCommand.defaultRuleset(parsed)
-            guard RulesetStore.builtIn.hasFile(ruleset: id, name: "common") else {
-                throw ValidationError("unknown ruleset '\(id)' (have: \(RulesetStore.builtIn.rulesetIDs().joined(separator: ", ")))")
+            guard store.hasFile(ruleset: id, name: "common") else {
+                throw ValidationError("unknown ruleset '\(id)' (have: \(store.rulesetIDs().joined(separator: ", ")))")
             }
-            let report = ComplianceChecker(ruleset: id, options: options).check(parsed)
+            let report = ComplianceChecker(ruleset: id, store: store, options: options).check(parsed)
             let dir = (f as NSString).deletingLastPathComponent
             parsedPerDir[dir, default: []].append((parsed, id, (f as NSString).lastPathComponent))
             countPerDir[dir, default: 0] += 1
@@ -132,7 +136,8 @@ struct CheckTrainingCommand: ParsableCommand {
         guard logs.count >= 3 else { return nil }
         let points = logs.map { RCPChecker.convergencePoint($0.0) }
         let name = points.lazy.compactMap(\.benchmark).first ?? ""
-        let path = rcpFile ?? RulesetStore.builtIn.directory(ruleset: logs[0].1).appendingPathComponent("rcps_\(name).json").path
+        let store = rulesDir.map { RulesetStore(directory: URL(fileURLWithPath: $0)) } ?? .builtIn
+        let path = rcpFile ?? store.directory(ruleset: logs[0].1).appendingPathComponent("rcps_\(name).json").path
         guard let data = FileManager.default.contents(atPath: path) else {
             if rcpFile != nil { throw TrainingCLIError("cannot read \(path)") }
             return nil

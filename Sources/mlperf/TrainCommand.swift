@@ -77,6 +77,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Compliance ruleset id (default: the benchmark's).")
     var ruleset: String?
 
+    @Option(name: .customLong("rules-dir"), help: "A directory of rulesets (training_<id>/<file>.json, rcps_<bench>.json) instead of the built-in ones.")
+    var rulesDir: String?
+
     @Flag(name: .customLong("rcp-bypass"), help: "Do not fail the result on the convergence (RCP) check.")
     var rcpBypass = false
 
@@ -101,7 +104,8 @@ struct TrainCommand: ParsableCommand {
         let cancel = CancellationFlag()
         Interrupt.install(cancel)
         let printer = ProgressPrinter()
-        let harness = TrainingHarness(benchmark: bench, workload: workload, options: options)
+        let harness = TrainingHarness(benchmark: bench, workload: workload, options: options,
+                                      rulesets: rulesDir.map { RulesetStore(directory: URL(fileURLWithPath: $0)) } ?? .builtIn)
         print("mlperf train \(bench.name): \(runs) run\(runs == 1 ? "" : "s"), \(division), target \(bench.qualityMetric) \(bench.higherIsBetter ? "≥" : "≤") \(bench.target), ruleset \(ruleset ?? bench.rulesetID)")
         let result: TrainingResult
         do {
