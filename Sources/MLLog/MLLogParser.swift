@@ -86,7 +86,7 @@ public struct MLLogParser: Sendable {
                     issues.append(MLLogIssue(kind: .timeWentBackwards, line: lineNumber,
                         message: "time_ms \(MLLogParser.ms(entry.record.timeMs)) is earlier than the previous MLLOG line's \(MLLogParser.ms(last)) (key '\(entry.record.key)')"))
                 }
-                if !entry.record.timeMs.isNaN { lastTimeMs = max(lastTimeMs ?? entry.record.timeMs, entry.record.timeMs) }
+                if !entry.record.timeMs.isNaN { lastTimeMs = entry.record.timeMs }
                 return (entry, issues)
             }
         }
