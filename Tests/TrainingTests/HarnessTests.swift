@@ -103,7 +103,8 @@ import Testing
             var args = [Fixtures.python, HarnessTests.standin]
             if !mode.isEmpty { args += ["--misbehave", mode] }
             let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST, workload: .command(ExternalCommand(arguments: args)),
-                                    options: HarnessOptions(runs: i + 1, outputDirectory: out + "/\(i)", timeoutSeconds: 4, baseSeed: 9))
+                                    options: HarnessOptions(runs: i + 1, outputDirectory: out + "/\(i)",
+                                                        timeoutSeconds: mode.hasPrefix("hang") ? 4 : nil, baseSeed: 9))
             // Only the last run of each session has the misbehaviour; run just that one index.
             let r = try h.runSingle(index: i, seed: 1000 + UInt64(i))
             results.append(r)
