@@ -59,6 +59,9 @@ import Testing
         #expect(r.score.minutes != nil)
         #expect(r.score.counted.count == 1)
         #expect(r.runs.allSatisfy { $0.convergencePoint != nil })
+        // Closed fashion-mnist ships reference convergence points, so the convergence check ran.
+        #expect(r.rcp != nil)
+        #expect(r.rcp?.reference?.batchSize == 64)
         #expect(events.withLock { !$0.isEmpty })
         for i in 0..<3 {
             #expect(FileManager.default.fileExists(atPath: "\(out)/results/local/fashion-mnist/result_\(i).txt"))

@@ -101,6 +101,19 @@ import Testing
         #expect(v.message.contains("interpolation"))
     }
 
+    @Test func shippedFashionMNISTRCPs() throws {
+        let url = RulesetStore.builtIn.directory(ruleset: "swift-1.0").appendingPathComponent("rcps_fashion-mnist.json")
+        let data = try #require(FileManager.default.contents(atPath: url.path))
+        let records = try RCPRecord.parseFile(try JSONParser.parse(bytes: [UInt8](data)))
+        #expect(records.count == 1)
+        #expect(records[0].batchSize == 64)
+        #expect(records[0].convergence.count >= 10)
+        let stats = RCPMath.statistics(records[0], drop: 1, submissionRuns: 5)
+        #expect(stats.mean > 3 && stats.mean < 8)
+        // A submission converging in two epochs is too fast for these references.
+        #expect(RCPChecker.check(submission: [2, 2, 2, 2, 2], batchSize: 64, records: records, submissionRuns: 5).outcome == .fail)
+    }
+
     @Test func rcpFileRoundTrips() throws {
         let rec = RCPRecord(name: "fashion_ref_bs64", benchmark: "fashion-mnist", batchSize: 64, convergence: [5, 6, 7])
         let json = RCPRecord.fileJSON([rec], creator: "SwiftMLPerf", platform: "cpu", hyperparameters: [JSONField("opt_base_learning_rate", 0.02)])
