@@ -5,7 +5,7 @@ struct MLPerf: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mlperf",
         abstract: "MLPerf inference and training benchmarks, in one binary.",
-        subcommands: [LoadGenCommand.self, BenchCommand.self]
+        subcommands: [LoadGenCommand.self, RunCommand.self, BenchCommand.self, TrainCommand.self, CheckCommand.self]
     )
 }
 
@@ -14,6 +14,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that run ours and the official tool side by side and print both figures.",
-        subcommands: [BenchLoadGenCommand.self, BenchTrainingCommand.self]
+        subcommands: [BenchLoadGenCommand.self, BenchInferenceCommand.self, BenchTrainingCommand.self]
     )
 }

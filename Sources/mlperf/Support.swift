@@ -12,6 +12,12 @@ enum Console {
 
     static func err(_ s: String) { write(s + "\n") }
 
+    /// A line on standard output, unbuffered (so progress shows through a pipe too).
+    static func out(_ s: String) {
+        var s = s + "\n"
+        s.withUTF8 { buf in _ = Glibc.write(1, buf.baseAddress, buf.count) }
+    }
+
     /// Writes to standard error (unbuffered, thread-safe).
     static func write(_ s: String) {
         var s = s

@@ -6,10 +6,25 @@ import Darwin
 #endif
 
 /// A SUT that completes every sample inline, inside `issueQuery`, with no response data: it measures LoadGen itself.
+/// Large queries (Offline) are completed in chunks of `chunk` samples, one completion call (and timestamp) each, so
+/// the measured latency includes LoadGen's own per-sample completion work, as a real batched SUT would see it.
 public final class NullSUT: SystemUnderTest {
     public let name: String
-    public init(name: String = "NullSUT") { self.name = name }
-    public func issueQuery(_ samples: QuerySampleBatch, completer: QueryCompleter) { completer.complete(samples) }
+    let chunk: Int
+    public init(name: String = "NullSUT", chunk: Int = 1024) {
+        self.name = name
+        self.chunk = max(chunk, 1)
+    }
+    public func issueQuery(_ samples: QuerySampleBatch, completer: QueryCompleter) {
+        if samples.count <= chunk { completer.complete(samples); return }
+        let idx = samples.qslIndices.baseAddress!
+        var i = 0
+        while i < samples.count {
+            let n = min(chunk, samples.count - i)
+            completer.complete(QuerySampleBatch(firstID: samples.firstID + i, indices: idx + i, count: n))
+            i += n
+        }
+    }
     public func flushQueries() {}
 }
 

@@ -156,6 +156,7 @@ struct TestRun {
         }
         let (outcome, completer) = issue(plan, e, kind: .performance, capture: capture, phase: "performance")
         logEnd(outcome, e)
+        reportResponseErrors(completer)
         collectAccuracy(capture, plan: plan, firstID: completer.firstID)
         let wallEnd = outcome.startWallNs + (lg_now_ns() - outcome.startNs)
         let summary = PerformanceSummary(plan: plan, outcome: outcome, completer: completer, settings: e)
@@ -326,11 +327,6 @@ struct TestRun {
         let accPath = options.log.path("accuracy", "json")
         try AccuracyLogWriter.write(path: accPath, entries: accuracyEntries)
         files.append(accPath)
-        // Response errors are counted per run; report the last performance run's.
-        if let p {
-            if p.duplicateCompletions > 0 { detail.error("error_runtime", "The SUT completed \(p.duplicateCompletions) samples more than once.") }
-            if p.unknownCompletions > 0 { detail.error("error_runtime", "The SUT completed \(p.unknownCompletions) response ids that were not issued in this run.") }
-        }
         var summary: String? = nil
         if let p {
             // The footer counts include the final num_errors line's own state, as the official summary does.

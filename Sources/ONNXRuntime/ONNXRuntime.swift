@@ -1,1 +1,0 @@
-// The ONNXRuntime module. See ../shared/DESIGN.md.

@@ -1,1 +1,0 @@
-// The Serving module. See ../shared/DESIGN.md.

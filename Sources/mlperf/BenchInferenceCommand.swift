@@ -1,0 +1,279 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import LoadGen
+import MLLog
+import ONNXRuntime
+import Serving
+
+/// `mlperf bench inference`: ours (Swift LoadGen + Swift ORT SUT) against the MLPerf reference pattern (the
+/// official LoadGen's Python bindings + a Python onnxruntime SUT, bench/ort_reference_sut.py), same model, same
+/// machine, same settings, in one invocation.
+struct BenchInferenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inference",
+        abstract: "Inference serving: ours vs the MLPerf reference pattern (official LoadGen + Python ORT SUT).",
+        discussion: """
+        For each benchmark it runs, one after the other, with the same model file, ORT settings, batching and
+        LoadGen settings: Offline (samples/s), SingleStream (90th percentile latency) and Server (the highest VALID
+        target QPS, searched the same way on both sides: double while VALID, then bisect to 5 %). It prints both
+        figures and their ratio, and writes everything to --out (bench.json and both sides' LoadGen logs).
+
+        The expected QPS / latency that size query generation come from a short untimed measurement of the model
+        and are passed to both sides. Goals: Offline ≥ 1.3×, SingleStream p90 ≤ 0.75×, Server peak ≥ 1.5×.
+
+        Examples:
+          mlperf bench inference --benchmark resnet50-perf --duration-ms 10000
+          mlperf bench inference --benchmark fashion-mnist --model out/fashion-mnist.onnx
+        """
+    )
+
+    @Option(help: "fashion-mnist | resnet50-perf | all.") var benchmark: String = "all"
+    @Option(help: "fashion-mnist's ONNX model (the one training exported).") var model: String?
+    @Option(help: "resnet50-perf's ONNX model (default: the onnx wheel's).") var resnetModel: String?
+    @Option(help: "Scenarios to compare, comma-separated.") var scenarios: String = "Offline,SingleStream,Server"
+    @Option(help: "min_duration_ms of every LoadGen run.") var durationMs: UInt64 = 10_000
+    @Option(help: "min_query_count of every LoadGen run.") var minQueryCount: UInt64 = 100
+    @Option(help: "ORT intra-op threads (both sides).") var threads: Int = 1
+    @Option(help: "Offline batch (both sides).") var offlineBatch: Int = 32
+    @Option(help: "Server max batch (both sides).") var serverBatch: Int = 8
+    @Option(help: "Worker threads for Offline/Server (both sides).") var workers: Int = 1
+    @Option(help: "Server: LoadGen runs allowed per side for the peak search.") var maxRuns: Int = 7
+    /// Server runs set min_query_count ≥ target QPS × duration × this, on both sides, so that the generated
+    /// schedule spans the minimum duration. (SwiftMLPerf's LoadGen currently stops generating one query before the
+    /// official one does, so its last scheduled query falls just short of min_duration; see the report.)
+    @Option(help: "Server: min_query_count ≥ target QPS × duration × this factor (both sides).") var serverQueryFactor: Double = 1.02
+    @Option(help: "Server peak criterion: valid (LoadGen's verdict) or latency (LoadGen's perf constraint only: p99 within the bound; early stopping and min duration not required, for slow models where early stopping would need minutes per run).")
+    var peakCriterion: String = "valid"
+    @Option(help: "The reference script.") var referenceScript: String = "bench/ort_reference_sut.py"
+    @Flag(help: "fashion-mnist: feed synthetic inputs on both sides (same compute; for machines without the dataset wiring).") var synthetic = false
+    @Option(help: "Output directory.") var out: String = "out/bench/inference"
+
+    func validate() throws {
+        if benchmark != "all" { _ = try ServedBenchmark.named(benchmark) }
+        guard peakCriterion == "valid" || peakCriterion == "latency" else {
+            throw ValidationError("--peak-criterion must be valid or latency")
+        }
+        for s in scenarioList where TestScenario(name: s) == nil || TestScenario(name: s) == .multiStream {
+            throw ValidationError("--scenarios takes Offline, SingleStream and Server, got `\(s)`")
+        }
+    }
+
+    private var scenarioList: [String] { scenarios.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard FileManager.default.fileExists(atPath: referenceScript) else {
+            throw ValidationError("reference script \(referenceScript) not found: run from the repository root or pass --reference-script")
+        }
+        let runtime = try ORTRuntime(environment: environment)
+        let benches = benchmark == "all" ? ServedBenchmark.all : [try ServedBenchmark.named(benchmark)]
+        var rows: [Row] = []
+        var json: [JSONValue] = []
+        for bench in benches {
+            let modelPath: String
+            if bench == .resnet50Perf {
+                modelPath = try resnetModel ?? ResNet50Perf.locateModel(environment: environment)
+            } else {
+                guard let model else {
+                    Console.err("skipping \(bench.name): pass --model FILE.onnx (the exported Fashion-MNIST model)")
+                    continue
+                }
+                modelPath = model
+            }
+            let r = try benchmarkOne(bench, modelPath: modelPath, runtime: runtime, environment: environment)
+            rows += r.rows
+            json.append(r.json)
+        }
+        print("")
+        print("Inference serving: ours (Swift LoadGen + Swift ORT SUT) vs MLPerf reference pattern (official LoadGen "
+              + "Python bindings + Python ORT SUT); ORT \(runtime.version), \(threads) intra-op thread(s)")
+        print(Row.header)
+        for row in rows { print(row.line) }
+        let doc = JSONValue.object([
+            JSONField("onnxruntime", .string(runtime.version)),
+            JSONField("intra_op_threads", .int(Int64(threads))),
+            JSONField("duration_ms", .int(Int64(durationMs))),
+            JSONField("benchmarks", .array(json)),
+        ])
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try (JSONWriter().pretty(doc) + "\n").write(toFile: out + "/bench.json", atomically: true, encoding: .utf8)
+        print("Details: \(out)/bench.json; LoadGen logs under \(out)/<benchmark>/{ours,reference}/")
+    }
+
+    struct Row {
+        var benchmark: String, scenario: String, metric: String, ours: String, reference: String, ratio: String, goal: String
+        static let header = pad("benchmark", 15) + pad("scenario", 14) + pad("metric", 22) + pad("ours", 14)
+            + pad("reference", 14) + pad("ratio", 8) + "goal"
+        var line: String {
+            Row.pad(benchmark, 15) + Row.pad(scenario, 14) + Row.pad(metric, 22) + Row.pad(ours, 14)
+                + Row.pad(reference, 14) + Row.pad(ratio, 8) + goal
+        }
+        static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+    }
+
+    private func benchmarkOne(_ bench: ServedBenchmark, modelPath: String, runtime: ORTRuntime,
+                              environment: [String: String]) throws -> (rows: [Row], json: JSONValue) {
+        let options = ORTSessionOptions(intraOpThreads: threads)
+        let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: options)
+        let data = try benchData(bench)
+        let indices = Array(0..<min(32, data.qsl.performanceSampleCount))
+        try data.qsl.loadSamplesToRAM(indices)
+        let calOffline = try Calibration.measure(model: classifier, provider: data.provider, loaded: indices, batch: offlineBatch)
+        try data.qsl.unloadSamplesFromRAM(indices)
+        Console.err("\(bench.name): one sample \(calOffline.singleSampleLatencyNs / 1000) µs; batch \(calOffline.batch): "
+                    + "\(Int(calOffline.throughput)) samples/s (untimed calibration)")
+        let base = "\(out)/\(bench.name)"
+        var rows: [Row] = []
+        var fields: [JSONField] = [JSONField("benchmark", .string(bench.name)), JSONField("model", .string(modelPath)),
+                                   JSONField("calibration_samples_per_second", .double(calOffline.throughput)),
+                                   JSONField("calibration_latency_ns", .int(Int64(calOffline.singleSampleLatencyNs)))]
+        for name in scenarioList {
+            let scen = TestScenario(name: name)!
+            var settings = TestSettings()
+            settings.scenario = scen
+            settings.mode = .performanceOnly
+            settings.minDurationMs = durationMs
+            settings.minQueryCount = minQueryCount
+            settings.serverTargetLatencyNs = bench.serverTargetLatencyNs
+            settings.singleStreamExpectedLatencyNs = calOffline.singleSampleLatencyNs
+            settings.offlineExpectedQPS = calOffline.throughput * Double(workers)
+            settings.performanceSampleCountOverride = UInt64(data.qsl.performanceSampleCount)
+            var configuration = ServingConfiguration.defaults(for: scen)
+            configuration.workers = workers
+            if scen == .offline { configuration.maxBatch = offlineBatch }
+            if scen == .server { configuration.maxBatch = serverBatch }
+            var refArgs = ["--scenario", scen.rawValue, "--batch", "\(configuration.maxBatch)",
+                           "--workers", "\(configuration.workers)", "--max-wait-us", "\(configuration.maxWaitMicroseconds)",
+                           "--expected-qps", "\(settings.offlineExpectedQPS)",
+                           "--expected-latency-ns", "\(settings.singleStreamExpectedLatencyNs)",
+                           "--target-latency-ns", "\(settings.serverTargetLatencyNs)"]
+            switch scen {
+            case .offline, .singleStream:
+                Console.err("\(bench.name) \(scen.rawValue): ours …")
+                let ours = try runOurs(classifier, data, settings, configuration, dir: "\(base)/ours/\(scen.rawValue)")
+                Console.err("\(bench.name) \(scen.rawValue): reference …")
+                let ref = try runReference(bench, modelPath: modelPath, args: refArgs, dir: "\(base)/reference",
+                                           environment: environment).last ?? [:]
+                let p = ours.performance!
+                if scen == .offline {
+                    let refValue = ref["result_samples_per_second"] as? Double ?? 0
+                    rows.append(Row(benchmark: bench.name, scenario: "Offline", metric: "samples/s",
+                                    ours: inferenceFmt(p.samplesPerSecond), reference: inferenceFmt(refValue),
+                                    ratio: inferenceRatio(p.samplesPerSecond, refValue), goal: "≥ 1.30×"))
+                    fields.append(JSONField("offline", .object([
+                        JSONField("ours_samples_per_second", .double(p.samplesPerSecond)),
+                        JSONField("ours_valid", .bool(ours.isValid)),
+                        JSONField("reference_samples_per_second", .double(refValue)),
+                        JSONField("reference_valid", .bool(ref["valid"] as? Bool ?? false)),
+                        JSONField("batch", .int(Int64(configuration.maxBatch)))])))
+                } else {
+                    let oursP90 = Double(p.sampleLatency.value(at: 0.90) ?? 0)
+                    let refP90 = (ref["result_90.00_percentile_latency_ns"] as? NSNumber)?.doubleValue ?? 0
+                    rows.append(Row(benchmark: bench.name, scenario: "SingleStream", metric: "p90 latency",
+                                    ours: inferenceFmtNs(oursP90), reference: inferenceFmtNs(refP90), ratio: inferenceRatio(oursP90, refP90),
+                                    goal: "≤ 0.75×"))
+                    fields.append(JSONField("single_stream", .object([
+                        JSONField("ours_p90_ns", .double(oursP90)), JSONField("ours_valid", .bool(ours.isValid)),
+                        JSONField("reference_p90_ns", .double(refP90)),
+                        JSONField("reference_valid", .bool(ref["valid"] as? Bool ?? false))])))
+                }
+            case .server:
+                let start = max(1, (calOffline.throughput * 0.25).rounded(toPlaces: 1))
+                Console.err("\(bench.name) Server: ours, peak search from \(start) QPS …")
+                var oursRuns: [JSONValue] = []
+                let oursPeak = try PeakSearch.run(start: start, maxRuns: maxRuns) { qps in
+                    var s = settings
+                    s.serverTargetQPS = qps
+                    s.minQueryCount = max(minQueryCount, UInt64(qps * Double(durationMs) / 1000 * serverQueryFactor))
+                    let r = try runOurs(classifier, data, s, configuration, dir: "\(base)/ours/Server-qps-\(qps)")
+                    let p99 = r.performance?.sampleLatency.value(at: 0.99) ?? 0
+                    Console.err("  ours \(inferenceFmt(qps)) QPS: \(r.isValid ? "VALID" : "INVALID") (p99 \(inferenceFmtNs(Double(p99))), "
+                                + "bound \(inferenceFmtNs(Double(bench.serverTargetLatencyNs))))")
+                    let latencyOK = r.performance?.perfConstraintsMet ?? false
+                    oursRuns.append(.object([JSONField("target_qps", .double(qps)), JSONField("valid", .bool(r.isValid)),
+                                             JSONField("latency_ok", .bool(latencyOK)), JSONField("p99_ns", .int(p99))]))
+                    return peakCriterion == "latency" ? latencyOK : r.isValid
+                }
+                Console.err("\(bench.name) Server: reference, same search …")
+                refArgs += ["--find-peak", "\(start)", "--max-runs", "\(maxRuns)", "--peak-criterion", peakCriterion,
+                            "--server-min-queries-factor", "\(serverQueryFactor)"]
+                let refLines = try runReference(bench, modelPath: modelPath, args: refArgs, dir: "\(base)/reference",
+                                                environment: environment)
+                let refPeak = refLines.last?["peak_valid_qps"] as? Double ?? 0
+                for line in refLines.dropLast() {
+                    let q = line["target_qps"] as? Double ?? 0
+                    let p99 = (line["result_99.00_percentile_latency_ns"] as? NSNumber)?.doubleValue ?? 0
+                    Console.err("  reference \(inferenceFmt(q)) QPS: \((line["valid"] as? Bool ?? false) ? "VALID" : "INVALID") (p99 \(inferenceFmtNs(p99)))")
+                }
+                rows.append(Row(benchmark: bench.name, scenario: "Server",
+                                metric: peakCriterion == "latency" ? "peak QPS (p99≤bound)" : "peak valid QPS",
+                                ours: inferenceFmt(oursPeak.peak), reference: inferenceFmt(refPeak), ratio: inferenceRatio(oursPeak.peak, refPeak),
+                                goal: "≥ 1.50×"))
+                fields.append(JSONField("server", .object([
+                    JSONField("ours_peak_valid_qps", .double(oursPeak.peak)), JSONField("ours_runs", .array(oursRuns)),
+                    JSONField("reference_peak_valid_qps", .double(refPeak)),
+                    JSONField("latency_bound_ns", .int(Int64(bench.serverTargetLatencyNs))),
+                    JSONField("peak_criterion", .string(peakCriterion)),
+                    JSONField("max_batch", .int(Int64(configuration.maxBatch)))])))
+            case .multiStream:
+                break
+            }
+        }
+        return (rows, .object(fields))
+    }
+
+    private func benchData(_ bench: ServedBenchmark) throws -> ServedData {
+        if bench == .fashionMNIST && synthetic {
+            let qsl = SyntheticQSL(name: "fashion-mnist-synthetic", sampleShape: bench.sampleShape,
+                                   totalSampleCount: 10_000, performanceSampleCount: 10_000)
+            return ServedData(qsl: qsl, provider: qsl)
+        }
+        return try makeData(bench)
+    }
+
+    private func runOurs(_ model: ClassifierModel, _ data: ServedData, _ settings: TestSettings,
+                         _ configuration: ServingConfiguration, dir: String) throws -> TestResult {
+        let sut = try ORTSUT.make(scenario: settings.scenario, model: model, provider: data.provider,
+                                  configuration: configuration, name: "SwiftMLPerf-ORT")
+        var options = RunOptions(log: LogSettings(outputDirectory: dir))
+        options.auditConfigPath = nil
+        let result = try LoadGen.run(sut: sut, qsl: data.qsl, settings: settings, options: options)
+        sut.shutdown()
+        if let error = sut.firstError { throw ServingError.inferenceFailed("\(error)") }
+        return result
+    }
+
+    /// Runs the reference script; returns its JSON lines.
+    private func runReference(_ bench: ServedBenchmark, modelPath: String, args: [String], dir: String,
+                              environment: [String: String]) throws -> [[String: Any]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var arguments = [PythonPackages.interpreter(environment: environment), referenceScript,
+                         "--benchmark", bench.name, "--model", modelPath, "--threads", "\(threads)",
+                         "--duration-ms", "\(durationMs)", "--min-query-count", "\(minQueryCount)", "--out", dir] + args
+        if bench == .fashionMNIST && synthetic {
+            arguments += ["--synthetic", "--total-samples", "10000", "--performance-samples", "10000"]
+        }
+        if bench == .resnet50Perf {
+            arguments += ["--total-samples", "\(ResNet50Perf.totalSampleCount)",
+                          "--performance-samples", "\(ResNet50Perf.performanceSampleCount)"]
+        }
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("the reference script failed (exit \(process.terminationStatus)): \(arguments.joined(separator: " "))")
+        }
+        return String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+    }
+}
+
+private func inferenceFmt(_ v: Double) -> String { v >= 100 ? String(format: "%.0f", v) : String(format: "%.2f", v) }
+private func inferenceFmtNs(_ ns: Double) -> String { ns >= 1e6 ? String(format: "%.2f ms", ns / 1e6) : String(format: "%.1f µs", ns / 1e3) }
+private func inferenceRatio(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.2f×", a / b) : "n/a" }

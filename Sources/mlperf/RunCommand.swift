@@ -1,0 +1,256 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import LoadGen
+import MLLog
+import ONNXRuntime
+import Serving
+
+/// `mlperf run BENCH`: serve an ONNX model through ONNX Runtime, in process, under LoadGen.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an inference benchmark: an ONNX model served by ONNX Runtime, in process, under LoadGen.",
+        discussion: """
+        Benchmarks:
+          fashion-mnist   the Fashion-MNIST CNN trained and exported here (--model FILE.onnx), 10 000 test images
+          resnet50-perf   ResNet-50 from the `onnx` wheel's test models with synthetic 224×224 inputs; its weights
+                          are untrained, so it runs in performance mode only
+
+        How samples are served: SingleStream and MultiStream run each query directly on LoadGen's issuing thread
+        (MultiStream's 8 samples as one batch); Offline and Server go through a dynamic batcher on --workers
+        threads (batches of up to --batch samples, waiting at most --max-wait-us for a fuller one). ONNX Runtime
+        uses --threads intra-op threads per run (default 1: a second thread was not faster on 2-core machines).
+
+        Settings are built like the official LoadGen's: the official defaults and the built-in mlperf.conf for the
+        benchmark's name, then --conf (a user.conf), then audit.config if present, then the options below. Unless a
+        conf file or an option sets them, the expected latency / expected QPS / Server target QPS come from a short
+        untimed measurement of the model (so LoadGen pre-generates the right number of queries), and the Server
+        latency bound is the benchmark's (fashion-mnist 10 ms, resnet50-perf 1 s). The official minimum duration is
+        10 minutes per run: use --duration-ms for a quick one.
+
+        Logs go to --out in the official formats (mlperf_log_summary.txt, mlperf_log_detail.txt,
+        mlperf_log_accuracy.json), plus results.json (LoadGen's figures and verdict) and serving.json (the SUT:
+        ONNX Runtime version, model, threads, batching, calibration).
+
+        Examples:
+          mlperf run resnet50-perf --scenario Offline --duration-ms 10000
+          mlperf run fashion-mnist --model out/fashion-mnist.onnx --scenario Server --duration-ms 10000
+          mlperf run fashion-mnist --model out/fashion-mnist.onnx --scenario Offline --mode accuracy
+        """
+    )
+
+    @Argument(help: "fashion-mnist | resnet50-perf.") var benchmark: String
+    @Option(help: "SingleStream | MultiStream | Server | Offline.") var scenario: String
+    @Option(help: "performance | accuracy (or the official mode names).") var mode: String = "performance"
+    @Option(help: "The ONNX model file (resnet50-perf: default is the onnx wheel's light_resnet50.onnx).") var model: String?
+    @Option(help: "Largest batch per ORT run (default: SingleStream 1, MultiStream 8, Offline 32, Server 8).") var batch: Int?
+    @Option(help: "Worker threads for Offline/Server (default 1).") var workers: Int?
+    @Option(help: "ONNX Runtime intra-op threads per run.") var threads: Int = 1
+    @Option(help: "Server/Offline: longest wait for a fuller batch, in µs (default 0).") var maxWaitUs: Int?
+    @Option(help: "ONNX Runtime graph optimisation: disabled | basic | extended | all.") var graphOptimization: String = "all"
+    @Option(help: "A user.conf to apply.") var conf: String?
+    @Option(help: "Output directory (default out/run/<benchmark>/<scenario>-<mode>).") var out: String?
+    @Option(help: "Override min_duration_ms.") var durationMs: UInt64?
+    @Option(help: "Override min_query_count.") var minQueryCount: UInt64?
+    @Option(help: "Server: server_target_qps; Offline: offline_expected_qps.") var targetQps: Double?
+    @Option(help: "SingleStream/MultiStream: expected latency in ns.") var expectedLatencyNs: UInt64?
+    @Option(help: "Server: latency bound in ns.") var latencyNs: UInt64?
+    @Flag(help: "Do not print the summary.") var quiet = false
+
+    func validate() throws {
+        _ = try ServedBenchmark.named(benchmark)
+        guard TestScenario(name: scenario) != nil else {
+            throw ValidationError("unknown scenario `\(scenario)`; valid: \(TestScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let m = TestMode(name: mode), m == .performanceOnly || m == .accuracyOnly else {
+            throw ValidationError("mode must be performance or accuracy, got `\(mode)`")
+        }
+        guard ORTSessionOptions.GraphOptimization(rawValue: graphOptimization) != nil else {
+            throw ValidationError("--graph-optimization must be disabled, basic, extended or all")
+        }
+        for (name, value) in [("--batch", batch), ("--workers", workers), ("--threads", threads as Int?)] {
+            if let value, value < (name == "--threads" ? 0 : 1) {
+                throw ValidationError("\(name) must be at least \(name == "--threads" ? 0 : 1)")
+            }
+        }
+    }
+
+    func run() throws {
+        let bench = try ServedBenchmark.named(benchmark)
+        let scen = TestScenario(name: scenario)!
+        let testMode = TestMode(name: mode)!
+        if bench.performanceOnly && testMode == .accuracyOnly { throw ServingError.performanceOnly(benchmark: bench.name) }
+        let outDir = out ?? "out/run/\(bench.name)/\(scen.rawValue)-\(testMode == .accuracyOnly ? "accuracy" : "performance")"
+        let environment = ProcessInfo.processInfo.environment
+
+        Console.err("loading ONNX Runtime …")
+        let runtime = try ORTRuntime(environment: environment)
+        let modelPath = try model ?? defaultModel(bench, environment: environment)
+        let sessionOptions = ORTSessionOptions(intraOpThreads: threads,
+                                               graphOptimization: .init(rawValue: graphOptimization)!)
+        let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: sessionOptions)
+        let data = try makeData(bench)
+
+        var settings = try buildSettings(model: bench.name, scenario: scen, confPath: conf)
+        settings.mode = testMode
+        let confFile = try conf.map { try ConfigFile(path: $0) }
+        func confSets(_ key: String) -> Bool {
+            confFile?.lookup(model: bench.name, scenario: scen.rawValue, key: key) != nil
+        }
+        var configuration = ServingConfiguration.defaults(for: scen, samplesPerQuery: Int(settings.multiStreamSamplesPerQuery))
+        if let batch { configuration.maxBatch = batch }
+        if let workers { configuration.workers = workers }
+        if let maxWaitUs { configuration.maxWaitMicroseconds = maxWaitUs }
+        if !confSets("target_latency") { settings.serverTargetLatencyNs = bench.serverTargetLatencyNs }
+
+        var calibration: Calibration?
+        if testMode == .performanceOnly {
+            let needed = (scen == .singleStream && expectedLatencyNs == nil && !confSets("target_latency"))
+                || (scen == .multiStream && expectedLatencyNs == nil && !confSets("target_latency"))
+                || ((scen == .offline || scen == .server) && targetQps == nil && !confSets("target_qps"))
+            if needed {
+                Console.err("calibrating (untimed) …")
+                let indices = Array(0..<min(32, data.qsl.performanceSampleCount))
+                try data.qsl.loadSamplesToRAM(indices)
+                let c = try Calibration.measure(model: classifier, provider: data.provider, loaded: indices,
+                                                batch: configuration.maxBatch)
+                try data.qsl.unloadSamplesFromRAM(indices)
+                calibration = c
+                switch scen {
+                case .singleStream: settings.singleStreamExpectedLatencyNs = c.singleSampleLatencyNs
+                case .multiStream: settings.multiStreamExpectedLatencyNs = c.batchLatencyNs
+                case .offline: settings.offlineExpectedQPS = c.throughput * Double(configuration.workers)
+                case .server: settings.serverTargetQPS = (c.throughput * 0.5).rounded(toPlaces: 1)
+                }
+            }
+        }
+        if let v = durationMs { settings.minDurationMs = v }
+        if let v = minQueryCount { settings.minQueryCount = v }
+        if let v = targetQps { settings.serverTargetQPS = v; settings.offlineExpectedQPS = v }
+        if let v = expectedLatencyNs { settings.singleStreamExpectedLatencyNs = v; settings.multiStreamExpectedLatencyNs = v }
+        if let v = latencyNs { settings.serverTargetLatencyNs = v }
+
+        let sut = try ORTSUT.make(scenario: scen, model: classifier, provider: data.provider,
+                                  configuration: configuration)
+        let cancel = CancellationFlag()
+        Interrupt.install(cancel)
+        let line = Console.ProgressLine()
+        var options = RunOptions(log: LogSettings(outputDirectory: outDir))
+        options.model = bench.name
+        options.cancellation = cancel
+        options.progress = { line.update(progressText($0)) }
+        options.configNotes = confFile?.notes(kind: .userConf) ?? []
+        Console.err("running \(bench.name) \(scen.rawValue) \(testMode.rawValue) with \(sut.name) "
+                    + "(batch ≤ \(sut.maxBatch), ORT \(runtime.version), \(threads) intra-op thread(s)) …")
+        let result = try LoadGen.run(sut: sut, qsl: data.qsl, settings: settings, options: options)
+        line.finish()
+        sut.shutdown()
+
+        let report = ServingReport(benchmark: bench, modelPath: modelPath, runtime: runtime, options: sessionOptions,
+                                   scenario: scen, mode: testMode, sut: sut, configuration: configuration,
+                                   calibration: calibration, result: result)
+        try report.json().write(toFile: outDir + "/serving.json", atomically: true, encoding: .utf8)
+
+        if !quiet, let s = result.summaryText { print(s, terminator: "") }
+        if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged to \(outDir)/mlperf_log_accuracy.json.") }
+        print(report.oneLine)
+        print("Logs: \(outDir)/  (results.json: LoadGen's figures and verdict; serving.json: the SUT)")
+        if result.partial { print("PARTIAL: the run was interrupted; the logs hold what finished.") }
+        if let error = sut.firstError { throw ServingError.inferenceFailed("\(error)") }
+    }
+
+    private func defaultModel(_ bench: ServedBenchmark, environment: [String: String]) throws -> String {
+        if bench == .resnet50Perf { return try ResNet50Perf.locateModel(environment: environment) }
+        throw ValidationError("\(bench.name) needs --model FILE.onnx (the model exported by training)")
+    }
+}
+
+/// The QSL of a served benchmark and the same object as the SUT's sample provider.
+struct ServedData {
+    let qsl: any QuerySampleLibrary
+    let provider: any SampleProvider
+}
+
+func makeData(_ bench: ServedBenchmark) throws -> ServedData {
+    switch bench.name {
+    case ResNet50Perf.name:
+        let qsl = ResNet50Perf.makeQSL()
+        return ServedData(qsl: qsl, provider: qsl)
+    default:
+        throw ServingError.unknownBenchmark(bench.name, known: [ResNet50Perf.name])
+    }
+}
+
+/// `serving.json`: what served the run.
+struct ServingReport {
+    let benchmark: ServedBenchmark
+    let modelPath: String
+    let runtime: ORTRuntime
+    let options: ORTSessionOptions
+    let scenario: TestScenario
+    let mode: TestMode
+    let sut: any ServingSUT
+    let configuration: ServingConfiguration
+    let calibration: Calibration?
+    let result: TestResult
+
+    func json() -> String {
+        let stats = sut.statistics
+        var fields: [JSONField] = [
+            JSONField("benchmark", .string(benchmark.name)),
+            JSONField("label", .string(benchmark.label)),
+            JSONField("performance_only", .bool(benchmark.performanceOnly)),
+            JSONField("model", .string(modelPath)),
+            JSONField("scenario", .string(scenario.rawValue)),
+            JSONField("mode", .string(mode.rawValue)),
+            JSONField("sut_name", .string(sut.name)),
+            JSONField("onnxruntime", .object([
+                JSONField("version", .string(runtime.version)),
+                JSONField("library", .string(runtime.libraryPath)),
+                JSONField("build", .string(runtime.buildInfo)),
+                JSONField("intra_op_threads", .int(Int64(options.intraOpThreads))),
+                JSONField("graph_optimization", .string(options.graphOptimization.rawValue)),
+            ])),
+            JSONField("batching", .object([
+                JSONField("max_batch", .int(Int64(sut.maxBatch))),
+                JSONField("workers", .int(Int64(configuration.workers))),
+                JSONField("max_wait_us", .int(Int64(configuration.maxWaitMicroseconds))),
+                JSONField("batches_run", .int(Int64(stats.batches))),
+                JSONField("samples_run", .int(Int64(stats.samples))),
+                JSONField("mean_batch_size", .double(stats.meanBatchSize)),
+            ])),
+            JSONField("result", .string(result.performance == nil ? "ACCURACY RUN" : (result.isValid ? "VALID" : "INVALID"))),
+        ]
+        if let c = calibration {
+            fields.append(JSONField("calibration", .object([
+                JSONField("single_sample_latency_ns", .int(Int64(c.singleSampleLatencyNs))),
+                JSONField("batch", .int(Int64(c.batch))),
+                JSONField("batch_latency_ns", .int(Int64(c.batchLatencyNs))),
+                JSONField("samples_per_second", .double(c.throughput)),
+            ])))
+        }
+        if let p = result.performance {
+            let m = p.metric
+            fields.append(JSONField("metric", .object([JSONField("name", .string(m.name)), JSONField("value", .double(m.value)),
+                                                       JSONField("unit", .string(m.unit))])))
+        }
+        if let error = sut.firstError { fields.append(JSONField("inference_error", .string("\(error)"))) }
+        return JSONWriter().pretty(.object(fields)) + "\n"
+    }
+
+    var oneLine: String {
+        let stats = sut.statistics
+        var s = "\(benchmark.name): \(sut.name), ORT \(runtime.version), \(options.intraOpThreads) intra-op thread(s), "
+            + "batch ≤ \(sut.maxBatch) (mean \(String(format: "%.2f", stats.meanBatchSize)) over \(stats.batches) runs)"
+        if benchmark.performanceOnly { s += " — performance only (untrained weights)" }
+        return s
+    }
+}
+
+extension Double {
+    func rounded(toPlaces places: Int) -> Double {
+        let f = pow(10, Double(places))
+        return (self * f).rounded() / f
+    }
+}

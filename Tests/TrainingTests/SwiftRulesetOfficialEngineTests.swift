@@ -1,0 +1,72 @@
+import Foundation
+import MLLog
+import Testing
+@testable import Training
+
+/// Our own ruleset (swift-1.0, Fashion-MNIST) run by both engines: ours, and the official compliance checker's engine
+/// over the same rules translated to its YAML (`scripts/rules_to_official_yaml.py`). The verdicts must agree.
+@Suite struct SwiftRulesetOfficialEngineTests {
+    static let cases: [(String, LogBuilder, Bool)] = {
+        let base = Fixtures.fashion()
+        func open(_ b: LogBuilder) -> LogBuilder { b.swapText("\"value\": \"closed\"", "\"value\": \"open\"") }
+        return [
+            ("pass", base, true),
+            ("batch-128", Fixtures.fashion(batch: 128), false),
+            ("lr-0.05", base.swapText("\"value\": 0.02", "\"value\": 0.05"), false),
+            ("no-momentum", base.removing("opt_momentum"), false),
+            ("no-seed", base.removing("seed"), false),
+            ("seed-string", base.swapText("\"key\": \"seed\", \"value\": 42", "\"key\": \"seed\", \"value\": \"42\""), false),
+            ("target-missed", Fixtures.fashion(evals: [0.85, 0.8999]), false),
+            ("open-free-batch", open(Fixtures.fashion(batch: 256)), true),
+            ("open-target-missed", open(Fixtures.fashion(evals: [0.8])), false),
+            ("16-epochs", Fixtures.fashion(evals: Array(repeating: 0.5, count: 15) + [0.91]), false),
+            ("15-epochs", Fixtures.fashion(evals: Array(repeating: 0.5, count: 14) + [0.91]), true),
+            ("alias-spelling", base.swapText("\"value\": \"fashion-mnist\"", "\"value\": \"fashion_mnist\""), true),
+            ("unknown-benchmark", base.swapText("\"value\": \"fashion-mnist\"", "\"value\": \"mnist\""), false),
+            ("epoch-count-2", base.swapText("\"epoch_count\": 1", "\"epoch_count\": 2"), false),
+            ("run-stop-aborted-but-target", Fixtures.fashion(status: "aborted"), true),
+            ("accuracy-above-1", Fixtures.fashion(evals: [0.95, 1.5]), false),
+        ]
+    }()
+
+    @Test func verdictsAgreeWithTheOfficialEngine() throws {
+        let root = Fixtures.tempDir("swiftrules")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let rules = RulesetStore.builtIn.directory(ruleset: "swift-1.0").path
+        let script = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/rules_to_official_yaml.py").path
+        let (st, out) = Fixtures.run([Fixtures.python, script, rules, root + "/yaml"])
+        try #require(st == 0, "\(out)")
+        var files: [String] = []
+        for (name, b, _) in SwiftRulesetOfficialEngineTests.cases {
+            let f = "\(root)/\(name).txt"
+            FileManager.default.createFile(atPath: f, contents: Data(b.text.utf8))
+            files.append(f)
+        }
+        // One process: the official checker's `main` per file (a crash counts as a failure, as on the command line).
+        let driver = """
+        import logging, sys
+        logging.disable(logging.CRITICAL)
+        from mlperf_logging.compliance_checker import mlp_compliance
+        cfg = sys.argv[1]
+        for f in sys.argv[2:]:
+            mlp_compliance.enqueued_configs.clear()
+            try:
+                ok = mlp_compliance.main(f, cfg, mlp_compliance.make_checker('training', '6.1.0', True, False))[0]
+            except Exception as e:
+                ok = False
+            print(f, ok, sep='\\t')
+        """
+        let (status, output) = Fixtures.run([Fixtures.python, "-c", driver, root + "/yaml/common.yaml"] + files)
+        try #require(status == 0, "\(output)")
+        let official = Dictionary(uniqueKeysWithValues: output.split(separator: "\n").compactMap { line -> (String, Bool)? in
+            let p = line.split(separator: "\t")
+            return p.count == 2 ? (String(p[0]), p[1] == "True") : nil
+        })
+        for ((name, b, expected), f) in zip(SwiftRulesetOfficialEngineTests.cases, files) {
+            let ours = ComplianceChecker(ruleset: "swift-1.0", options: .official).check(MLLogParser.parse(b.text))
+            #expect(official[f] == ours.isCompliant, "\(name): ours \(ours.isCompliant) \(ours.errors), official \(String(describing: official[f]))")
+            #expect(ours.isCompliant == expected, "\(name)")
+        }
+    }
+}
