@@ -44,8 +44,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MLLogTests", dependencies: ["MLLog"]),
-        .testTarget(name: "LoadGenTests", dependencies: ["LoadGen", "MLLog"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "MLLog", "Benchmarks"]),
+        .testTarget(name: "LoadGenTests", dependencies: ["LoadGen", "MLLog"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "MLLog", "Benchmarks"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets", "CBLAS"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime"]),

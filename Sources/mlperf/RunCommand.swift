@@ -177,8 +177,11 @@ func makeData(_ bench: ServedBenchmark) throws -> ServedData {
     case ResNet50Perf.name:
         let qsl = ResNet50Perf.makeQSL()
         return ServedData(qsl: qsl, provider: qsl)
+    case ServedBenchmark.fashionMNIST.name:
+        let qsl = try FashionMNISTQSL()
+        return ServedData(qsl: qsl, provider: qsl)
     default:
-        throw ServingError.unknownBenchmark(bench.name, known: [ResNet50Perf.name])
+        throw ServingError.unknownBenchmark(bench.name, known: ServedBenchmark.all.map(\.name))
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Benchmarks
 import Foundation
 import MLLog
+import NeuralNet
 import LoadGen
 import Training
 
@@ -17,7 +18,12 @@ func trainingWorkload(impl: String, context: WorkloadContext) throws -> Workload
         return .command(ExternalCommand(arguments: ["/usr/bin/python3", script, "--seed", "{seed}", "--threads", "1",
                                                     "--division", "{division}", "--platform", "{system}"]))
     case "swift":
-        throw ValidationError("--impl swift: the Swift reference (NeuralNet) is not plugged in yet; use --command")
+        // The Swift reference on OpenBLAS (NeuralNet), in process; it emits MLLOG through the harness's logger.
+        return .inProcess(name: "swift reference") { seed, logger, isCancelled in
+            _ = try FashionMNISTReference.train(
+                FashionMNISTOptions(seed: seed, division: context.division, systemName: context.system),
+                logger: logger, isCancelled: isCancelled)
+        }
     default:
         throw ValidationError("unknown --impl '\(impl)' (known: swift, pytorch; or give --command \"...\")")
     }
