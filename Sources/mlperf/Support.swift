@@ -56,25 +56,43 @@ final class NSLockish: @unchecked Sendable {
     }
 }
 
-/// Ctrl-C → cancel the running work (first press); a second press exits at once.
+/// Ctrl-C → cancel the running work (first press); a second press exits at once. Installs the signal handlers
+/// once; every flag registered (one per run, e.g. in `mlperf suite`) is cancelled.
 enum Interrupt {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var flags: [CancellationFlag] = []
+    nonisolated(unsafe) private static var callbacks: [@Sendable () -> Void] = []
+    private static let lock = NSLockish()
+    nonisolated(unsafe) private static var interrupted = false
 
     static func install(_ flag: CancellationFlag, onCancel: (@Sendable () -> Void)? = nil) {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        for sig in [SIGINT, SIGTERM] {
-            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            src.setEventHandler {
-                if flag.isCancelled { _exit(130) }
-                Console.err("\ninterrupted: stopping, flushing logs (results will be marked partial); press Ctrl-C again to quit at once")
-                flag.cancel()
-                onCancel?()
+        lock.with {
+            flags.append(flag)
+            if let onCancel { callbacks.append(onCancel) }
+            if interrupted { flag.cancel() }
+            guard sources.isEmpty else { return }
+            signal(SIGINT, SIG_IGN)
+            signal(SIGTERM, SIG_IGN)
+            for sig in [SIGINT, SIGTERM] {
+                let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                src.setEventHandler { Interrupt.fire() }
+                src.resume()
+                sources.append(src)
             }
-            src.resume()
-            sources.append(src)
         }
     }
+
+    private static func fire() {
+        lock.with {
+            if interrupted { _exit(130) }
+            interrupted = true
+            Console.err("\ninterrupted: stopping, flushing logs (results will be marked partial); press Ctrl-C again to quit at once")
+            for f in flags { f.cancel() }
+            for c in callbacks { c() }
+        }
+    }
+
+    static var wasInterrupted: Bool { lock.with { interrupted } }
 }
 
 func formatDuration(_ ns: Int64) -> String {
