@@ -47,7 +47,7 @@ struct LoadGenCommand: ParsableCommand {
         guard TestMode(name: mode) != nil else {
             throw ValidationError("unknown mode `\(mode)`; valid: \(TestMode.allCases.map(\.rawValue).joined(separator: ", ")) (or performance, accuracy, submission, findpeak)")
         }
-        _ = try BuiltInSUT.parse(sut)
+        _ = try BuiltInSUT.spec(sut)
     }
 
     func run() throws {
@@ -105,19 +105,22 @@ struct BuiltInSUT {
     let sut: any SystemUnderTest
     let shutdown: () -> Void
 
-    static func parse(_ spec: String) throws -> BuiltInSUT {
-        if spec == "null" { return BuiltInSUT(sut: NullSUT(), shutdown: {}) }
+    /// Parses a SUT spec without starting anything: nil for `null`, (µs, workers) for `sleep:…`.
+    static func spec(_ spec: String) throws -> (microseconds: Int, workers: Int)? {
+        if spec == "null" { return nil }
         if spec.hasPrefix("sleep:") {
-            let body = spec.dropFirst(6)
-            let parts = body.split(separator: "x")
+            let parts = spec.dropFirst(6).split(separator: "x", omittingEmptySubsequences: false)
             if let us = parts.first.flatMap({ Int($0) }), us >= 0, parts.count <= 2 {
                 let workers = parts.count == 2 ? Int(parts[1]) : 1
-                if let workers, workers >= 1 {
-                    let s = SleepSUT(serviceMicroseconds: us, workers: workers)
-                    return BuiltInSUT(sut: s, shutdown: { s.shutdown() })
-                }
+                if let workers, workers >= 1 { return (us, workers) }
             }
         }
         throw ValidationError("unknown SUT `\(spec)`; valid: null, sleep:<µs>[x<workers>] (e.g. sleep:100x2)")
+    }
+
+    static func parse(_ text: String) throws -> BuiltInSUT {
+        guard let (us, workers) = try spec(text) else { return BuiltInSUT(sut: NullSUT(), shutdown: {}) }
+        let s = SleepSUT(serviceMicroseconds: us, workers: workers)
+        return BuiltInSUT(sut: s, shutdown: { s.shutdown() })
     }
 }

@@ -121,7 +121,7 @@ struct RunCommand: ParsableCommand {
                 case .singleStream: settings.singleStreamExpectedLatencyNs = c.singleSampleLatencyNs
                 case .multiStream: settings.multiStreamExpectedLatencyNs = c.batchLatencyNs
                 case .offline: settings.offlineExpectedQPS = c.throughput * Double(configuration.workers)
-                case .server: settings.serverTargetQPS = (c.throughput * 0.5).rounded(toPlaces: 1)
+                case .server: settings.serverTargetQPS = (c.throughput * 0.3).rounded(toPlaces: 1)  // headroom: the issue thread and the batcher share 2 cores
                 }
             }
         }

@@ -52,6 +52,7 @@ struct SuiteCommand: ParsableCommand {
         var accRun = try RunCommand.parse(["fashion-mnist", "--scenario", "Offline", "--mode", "accuracy",
                                            "--model", model.path, "--out", accDir, "--quiet"])
         try accRun.run()
+        fflush(nil)
         let acc = try checkFashionMNISTAccuracy(log: accDir + "/mlperf_log_accuracy.json",
                                                 referenceAccuracy: model.accuracy, dataDir: nil)
         Console.out("  \(acc.line)\n  \(acc.verdict)")
@@ -66,6 +67,7 @@ struct SuiteCommand: ParsableCommand {
             var run = try RunCommand.parse(["fashion-mnist", "--scenario", scenario.rawValue, "--mode", "performance",
                                             "--model", model.path, "--duration-ms", "\(durationMs)", "--out", dir, "--quiet"])
             try run.run()
+            fflush(nil)
             rows.append(try row(scenario: scenario, dir: dir, accuracy: acc))
         }
 

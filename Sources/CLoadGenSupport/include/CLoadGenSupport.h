@@ -32,3 +32,19 @@ static inline void lg_cpu_relax(void) {
 static inline _Bool lg_cas(int64_t *p, int64_t expected, int64_t desired) {
     return __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
+
+#if defined(__linux__)
+#include <sys/prctl.h>
+/// Timer slack of the calling thread, in ns (Linux defaults to 50 µs, which delays every sleep by up to that much).
+static inline void lg_set_timer_slack(unsigned long ns) { prctl(PR_SET_TIMERSLACK, ns, 0, 0, 0); }
+#else
+static inline void lg_set_timer_slack(unsigned long ns) { (void)ns; }
+#endif
+
+/// Sleeps until an absolute CLOCK_MONOTONIC time (ns).
+static inline void lg_sleep_until(int64_t t) {
+    struct timespec ts;
+    ts.tv_sec = t / 1000000000;
+    ts.tv_nsec = t % 1000000000;
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, 0);
+}

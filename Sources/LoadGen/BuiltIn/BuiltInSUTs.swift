@@ -45,23 +45,17 @@ public final class NullQSL: QuerySampleLibrary {
 /// SUT-side, not LoadGen's hot path). Models a device with a known latency and concurrency.
 public final class SleepSUT: SystemUnderTest, @unchecked Sendable {
     public let name: String
-    let serviceNs: Int64
-    private var mutex = pthread_mutex_t()
-    private var cond = pthread_cond_t()
-    private var ranges: [(first: Int, count: Int)] = []
-    private var head = 0
-    private var stopping = false
+    private let queue: SleepQueue
     private var threads: [pthread_t] = []
-    private var completer: QueryCompleter?
 
     public init(serviceMicroseconds: Int, workers: Int = 1) {
-        serviceNs = Int64(serviceMicroseconds) * 1000
         name = "SleepSUT(\(serviceMicroseconds)us x\(workers))"
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&cond, nil)
+        let queue = SleepQueue(serviceNs: Int64(serviceMicroseconds) * 1000)
+        self.queue = queue
         for _ in 0..<max(workers, 1) {
             var t = pthread_t()
-            let box = Unmanaged.passRetained(ThreadBody { [unowned self] in self.work() }).toOpaque()
+            // Workers hold the queue, never the SUT, so the SUT can be released (and join them) at any time.
+            let box = Unmanaged.passRetained(ThreadBody { queue.work() }).toOpaque()
             pthread_create(&t, nil, { raw in
                 let b = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
                 b.body()
@@ -71,33 +65,60 @@ public final class SleepSUT: SystemUnderTest, @unchecked Sendable {
         }
     }
 
-    /// Stops the workers (pending samples are dropped).
+    /// Stops the workers (pending samples are dropped). Idempotent.
     public func shutdown() {
-        pthread_mutex_lock(&mutex)
-        stopping = true
-        pthread_cond_broadcast(&cond)
-        pthread_mutex_unlock(&mutex)
+        queue.stop()
         for t in threads { pthread_join(t, nil) }
         threads.removeAll()
     }
 
+    deinit { shutdown() }
+
+    public func issueQuery(_ samples: QuerySampleBatch, completer: QueryCompleter) {
+        queue.push(first: samples.firstID, count: samples.count, completer: completer)
+    }
+
+    public func flushQueries() {}
+}
+
+/// The sleep SUT's work queue: ranges of sample ids, taken one sample at a time.
+final class SleepQueue: @unchecked Sendable {
+    let serviceNs: Int64
+    private var mutex = pthread_mutex_t()
+    private var cond = pthread_cond_t()
+    private var ranges: [(first: Int, count: Int)] = []
+    private var head = 0
+    private var stopping = false
+    private var completer: QueryCompleter?
+
+    init(serviceNs: Int64) {
+        self.serviceNs = serviceNs
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&cond, nil)
+    }
+
     deinit {
-        if !threads.isEmpty { shutdown() }
         pthread_mutex_destroy(&mutex)
         pthread_cond_destroy(&cond)
     }
 
-    public func issueQuery(_ samples: QuerySampleBatch, completer: QueryCompleter) {
+    func push(first: Int, count: Int, completer: QueryCompleter) {
         pthread_mutex_lock(&mutex)
         self.completer = completer
-        ranges.append((samples.firstID, samples.count))
+        ranges.append((first, count))
         pthread_cond_signal(&cond)
         pthread_mutex_unlock(&mutex)
     }
 
-    public func flushQueries() {}
+    func stop() {
+        pthread_mutex_lock(&mutex)
+        stopping = true
+        pthread_cond_broadcast(&cond)
+        pthread_mutex_unlock(&mutex)
+    }
 
-    private func work() {
+    func work() {
+        lg_set_timer_slack(1)
         while true {
             pthread_mutex_lock(&mutex)
             while head >= ranges.count && !stopping { pthread_cond_wait(&cond, &mutex) }

@@ -134,6 +134,8 @@ struct Issuer {
         let maxAsync = Int64(settings.maxAsyncQueries)
         let maxQueries = Int(settings.maxQueryCount)
         let firstID = completer.firstID
+        lg_set_timer_slack(1)
+        defer { lg_set_timer_slack(50_000) }
         plan.scheduledDelta.withUnsafeBufferPointer { delta in
             out.startWallNs = lg_wall_ns()
             let start = lg_now_ns()
@@ -144,8 +146,9 @@ struct Issuer {
                 let scheduled = start + delta[q]
                 var now = lg_now_ns()
                 if now < scheduled {
-                    let gap = scheduled - now
-                    if gap > 200_000 { Issuer.sleep(ns: gap - 100_000) }
+                    // Sleep (with 1 µs timer slack) until just before the scheduled time, then spin the last
+                    // microseconds: the core stays free for the SUT's threads, and the issue stays punctual.
+                    if scheduled - now > 30_000 { lg_sleep_until(scheduled - 15_000) }
                     now = lg_now_ns()
                     while now < scheduled {
                         lg_cpu_relax()
