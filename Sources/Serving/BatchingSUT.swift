@@ -51,6 +51,9 @@ public final class BatchingSUT: SystemUnderTest, @unchecked Sendable {
     /// LoadGen issues nothing more in this series: workers stop waiting for fuller batches.
     public func flushQueries() { queue.flush() }
 
+    /// Drops queued samples that no worker has taken yet (interruption); batches already running finish.
+    public func discardPending() { queue.discard() }
+
     /// Finishes the queued work and joins the workers. Idempotent.
     public func shutdown() {
         guard !stopped else { return }
@@ -148,6 +151,14 @@ final class SampleQueue: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         flushing = true
         pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    func discard() {
+        pthread_mutex_lock(mutex)
+        head = (head + segmentCount) & (capacity - 1)
+        segmentCount = 0
+        available = 0
         pthread_mutex_unlock(mutex)
     }
 

@@ -11,10 +11,13 @@ public protocol ServingSUT: SystemUnderTest {
     var maxBatch: Int { get }
     /// Stops worker threads after the queued work; call once the LoadGen test has returned.
     func shutdown()
+    /// Drops work not yet started (on Ctrl-C: the run stops; queued samples are never completed). Thread-safe.
+    func discardPending()
 }
 
 extension DirectSUT: ServingSUT {
     public func shutdown() {}
+    public func discardPending() {}
 }
 
 extension BatchingSUT: ServingSUT {}

@@ -79,7 +79,10 @@ struct LoadGenCommand: ParsableCommand {
         if !quiet, let s = result.summaryText { print(s, terminator: "") }
         if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged.") }
         print("Logs: \(out)/  (results.json has every figure and the verdict's reasons)")
-        if result.partial { print("PARTIAL: the run was interrupted; the logs hold what finished.") }
+        if result.partial {
+            print("PARTIAL: the run was interrupted; the logs hold what finished.")
+            throw ExitCode(130)
+        }
     }
 
     private var confNotes: [String] {

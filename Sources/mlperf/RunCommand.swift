@@ -134,7 +134,8 @@ struct RunCommand: ParsableCommand {
         let sut = try ORTSUT.make(scenario: scen, model: classifier, provider: data.provider,
                                   configuration: configuration)
         let cancel = CancellationFlag()
-        Interrupt.install(cancel)
+        let pending = UncheckedBox(sut)  // discardPending is thread-safe
+        Interrupt.install(cancel, onCancel: { pending.value.discardPending() })
         let line = Console.ProgressLine()
         var options = RunOptions(log: LogSettings(outputDirectory: outDir))
         options.model = bench.name
@@ -156,7 +157,10 @@ struct RunCommand: ParsableCommand {
         if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged to \(outDir)/mlperf_log_accuracy.json.") }
         print(report.oneLine)
         print("Logs: \(outDir)/  (results.json: LoadGen's figures and verdict; serving.json: the SUT)")
-        if result.partial { print("PARTIAL: the run was interrupted; the logs hold what finished.") }
+        if result.partial {
+            print("PARTIAL: the run was interrupted; the logs hold what finished.")
+            throw ExitCode(130)
+        }
         if let error = sut.firstError { throw ServingError.inferenceFailed("\(error)") }
     }
 
@@ -256,4 +260,10 @@ extension Double {
         let f = pow(10, Double(places))
         return (self * f).rounded() / f
     }
+}
+
+/// Carries a value whose thread-safety the type system can't see into a @Sendable closure.
+final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
