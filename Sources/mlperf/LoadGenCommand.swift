@@ -30,12 +30,8 @@ struct LoadGenCommand: ParsableCommand {
     @Option(help: "QSL total sample count.") var totalSampleCount: Int = 1024
     @Option(help: "QSL performance sample count.") var performanceSampleCount: Int = 1024
     @Option(help: "Output directory for the logs.") var out: String = "out/loadgen"
-    @Option(help: "Override min_duration_ms.") var durationMs: UInt64?
+    @OptionGroup var overrides: SettingsOverrides
     @Option(help: "Override max_duration_ms.") var maxDurationMs: UInt64?
-    @Option(help: "Override min_query_count.") var minQueryCount: UInt64?
-    @Option(help: "Server: server_target_qps; Offline: offline_expected_qps.") var targetQps: Double?
-    @Option(help: "SingleStream/MultiStream: expected latency in ns (sizes query pre-generation).") var expectedLatencyNs: UInt64?
-    @Option(help: "Server: latency bound in ns.") var latencyNs: UInt64?
     @Flag(help: "Server: coalesce due queries into one issue call.") var coalesce = false
     @Option(help: "Watchdog: seconds to wait for outstanding samples after the last issue.") var watchdogS: Int = 60
     @Flag(help: "Do not print the summary.") var quiet = false
@@ -54,12 +50,8 @@ struct LoadGenCommand: ParsableCommand {
         let scen = TestScenario(name: scenario)!
         var settings = try buildSettings(model: model, scenario: scen, confPath: conf)
         settings.mode = TestMode(name: mode)!
-        if let v = durationMs { settings.minDurationMs = v }
+        overrides.apply(to: &settings)
         if let v = maxDurationMs { settings.maxDurationMs = v }
-        if let v = minQueryCount { settings.minQueryCount = v }
-        if let v = targetQps { settings.serverTargetQPS = v; settings.offlineExpectedQPS = v }
-        if let v = expectedLatencyNs { settings.singleStreamExpectedLatencyNs = v; settings.multiStreamExpectedLatencyNs = v }
-        if let v = latencyNs { settings.serverTargetLatencyNs = v }
         if coalesce { settings.serverCoalesceQueries = true }
 
         let system = try BuiltInSUT.parse(sut)

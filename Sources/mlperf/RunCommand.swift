@@ -51,11 +51,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "ONNX Runtime graph optimisation: disabled | basic | extended | all.") var graphOptimization: String = "all"
     @Option(help: "A user.conf to apply.") var conf: String?
     @Option(help: "Output directory (default out/run/<benchmark>/<scenario>-<mode>).") var out: String?
-    @Option(help: "Override min_duration_ms.") var durationMs: UInt64?
-    @Option(help: "Override min_query_count.") var minQueryCount: UInt64?
-    @Option(help: "Server: server_target_qps; Offline: offline_expected_qps.") var targetQps: Double?
-    @Option(help: "SingleStream/MultiStream: expected latency in ns.") var expectedLatencyNs: UInt64?
-    @Option(help: "Server: latency bound in ns.") var latencyNs: UInt64?
+    @OptionGroup var overrides: SettingsOverrides
     @Flag(help: "Do not print the summary.") var quiet = false
 
     func validate() throws {
@@ -106,9 +102,9 @@ struct RunCommand: ParsableCommand {
 
         var calibration: Calibration?
         if testMode == .performanceOnly {
-            let needed = (scen == .singleStream && expectedLatencyNs == nil && !confSets("target_latency"))
-                || (scen == .multiStream && expectedLatencyNs == nil && !confSets("target_latency"))
-                || ((scen == .offline || scen == .server) && targetQps == nil && !confSets("target_qps"))
+            let needed = (scen == .singleStream && overrides.expectedLatencyNs == nil && !confSets("target_latency"))
+                || (scen == .multiStream && overrides.expectedLatencyNs == nil && !confSets("target_latency"))
+                || ((scen == .offline || scen == .server) && overrides.targetQps == nil && !confSets("target_qps"))
             if needed {
                 Console.err("calibrating (untimed) …")
                 let indices = Array(0..<min(32, data.qsl.performanceSampleCount))
@@ -125,11 +121,7 @@ struct RunCommand: ParsableCommand {
                 }
             }
         }
-        if let v = durationMs { settings.minDurationMs = v }
-        if let v = minQueryCount { settings.minQueryCount = v }
-        if let v = targetQps { settings.serverTargetQPS = v; settings.offlineExpectedQPS = v }
-        if let v = expectedLatencyNs { settings.singleStreamExpectedLatencyNs = v; settings.multiStreamExpectedLatencyNs = v }
-        if let v = latencyNs { settings.serverTargetLatencyNs = v }
+        overrides.apply(to: &settings)
 
         let sut = try ORTSUT.make(scenario: scen, model: classifier, provider: data.provider,
                                   configuration: configuration)
