@@ -14,7 +14,7 @@ final class DetailLog {
     private(set) var errors: [String] = []
     private(set) var warnings: [String] = []
     private let pid = Int64(getpid())
-    private let tid = Int64(truncatingIfNeeded: UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))) & 0x7fff_ffff
+    private let tid = Int64(truncatingIfNeeded: UInt(pthread_self())) & 0x7fff_ffff
     let path: String
 
     init(path: String, originNs: Int64) throws(LoadGenError) {

@@ -36,7 +36,7 @@ enum SummaryText {
                 let tps = p.sampleLatency.max > 0 ? Double(p.tokenCount) / (Double(p.sampleLatency.max) / 1e9) : 0
                 line("Tokens per second: \(stream(tps))")
             default:
-                if let t = p.ttft { line("\(pctLabel(s.targetLatencyPercentile))th first token percentile latency (ns) : \(LatencyStatsHelper.at(t, s.targetLatencyPercentile))") }
+                if let t = p.ttft { line("\(pctLabel(s.targetLatencyPercentile))th first token percentile latency (ns) : \(t.value(at: s.targetLatencyPercentile) ?? t.percentiles[4])") }
             }
         }
         line("Result is : \(p.isValid ? "VALID" : "INVALID")")
@@ -164,8 +164,4 @@ enum SummaryText {
         default: o += "\(errors) ERRORS encountered. See detailed log.\n"
         }
     }
-}
-
-enum LatencyStatsHelper {
-    static func at(_ l: LatencyStats, _ p: Double) -> Int64 { l.value(at: p) ?? l.percentiles[4] }
 }

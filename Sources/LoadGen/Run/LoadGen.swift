@@ -158,9 +158,8 @@ struct TestRun {
         logEnd(outcome, e)
         reportResponseErrors(completer)
         collectAccuracy(capture, plan: plan, firstID: completer.firstID)
-        let wallEnd = outcome.startWallNs + (lg_now_ns() - outcome.startNs)
         let summary = PerformanceSummary(plan: plan, outcome: outcome, completer: completer, settings: e)
-        checkClocks(outcome, wallEnd)
+        checkClocks(outcome)
         let powerEnd = outcome.startWallNs + summary.finalQueryAllSamplesDoneTimeNs
         detail.logResults(summary, e, powerBegin: TestRun.powerDate(outcome.startWallNs), powerEnd: TestRun.powerDate(powerEnd))
         try unload(set)
@@ -309,7 +308,7 @@ struct TestRun {
         }
     }
 
-    func checkClocks(_ o: IssueOutcome, _ wallEnd: Int64) {
+    func checkClocks(_ o: IssueOutcome) {
         let mono = Double(lg_now_ns() - o.startNs)
         let wall = Double(lg_wall_ns() - o.startWallNs)
         guard mono > 1e8 else { return }
@@ -351,7 +350,7 @@ struct TestRun {
         var t = time_t(wallNs / 1_000_000_000)
         var tmv = tm()
         gmtime_r(&t, &tmv)
-        return String(format4(Int(tmv.tm_year) + 1900)) + "-" + two(Int(tmv.tm_mon) + 1) + "-" + two(Int(tmv.tm_mday))
+        return format4(Int(tmv.tm_year) + 1900) + "-" + two(Int(tmv.tm_mon) + 1) + "-" + two(Int(tmv.tm_mday))
             + "T" + two(Int(tmv.tm_hour)) + ":" + two(Int(tmv.tm_min)) + ":" + two(Int(tmv.tm_sec)) + "Z"
     }
 
