@@ -242,19 +242,22 @@ func runTest(_ sut: any SystemUnderTest, _ s: TestSettings, total: Int = 256, pe
     }
 
     @Test func findPeakPerformanceBracketsTheCapacity() throws {
+        // Generous bounds: this runs beside CPU-heavy suites on 2 cores, where a
+        // 20 ms latency bound at the starting QPS failed once in CI (scheduler stalls).
         var s = TestSettings()
         s.scenario = .server
         s.mode = .findPeakPerformance
-        s.minDurationMs = 150
-        s.minQueryCount = 50
-        s.serverTargetQPS = 200
-        s.serverTargetLatencyNs = 20_000_000
+        s.minDurationMs = 300
+        s.minQueryCount = 30
+        s.serverTargetQPS = 100
+        s.serverTargetLatencyNs = 100_000_000
         s.serverFindPeakQPSDecimalsOfPrecision = 0
-        let sut = SleepSUT(serviceMicroseconds: 1000, workers: 1)  // ~1000 QPS capacity
+        let sut = SleepSUT(serviceMicroseconds: 2000, workers: 1)  // ~500 QPS capacity
         defer { sut.shutdown() }
         let (r, _) = try runTest(sut, s) { $0.completionTimeoutNs = 5_000_000_000 }
-        let peak = try #require(r.peakQPS)
-        #expect(peak >= 200 && peak < 1600, "peak \(peak)")
+        let peak = try #require(r.peakQPS, "no peak: \(r.errors)")
+        // Past ~500 QPS a backlog builds; by ~700 QPS it exceeds 100 ms within a 300 ms run.
+        #expect(peak >= 100 && peak < 1000, "peak \(peak)")
     }
 
     @Test func progressIsReportedFromTheMonitor() throws {
