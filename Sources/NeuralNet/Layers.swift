@@ -36,15 +36,86 @@ public struct Conv2D: Sendable {
     public func inputCount(batch: Int) -> Int { inChannels * batch * height * width }
     public func outputCount(batch: Int) -> Int { outChannels * batch * outHeight * outWidth }
 
+    /// Whether the output is as large as the input (stride 1, padding (k − 1)/2): then im2col and col2im take the
+    /// fast path, where each (kh, kw) slice of a plane is the whole plane shifted by `(kh − pad)·W + (kw − pad)`.
+    public var sameSize: Bool { outHeight == height && outWidth == width }
+
     /// `col[(c·k + kh)·k + kw][n][oh][ow] = input[c][n][oh + kh − pad][ow + kw − pad]` (0 outside).
     public func im2col(_ input: UnsafePointer<Float>, batch: Int, col: UnsafeMutablePointer<Float>) {
+        if sameSize { im2colShifted(input, batch: batch, col: col) } else { im2colRows(input, batch: batch, col: col) }
+    }
+
+    /// The adjoint of `im2col`: sums each column entry back into the input position it came from. The entries of
+    /// `col` that im2col would have set to 0 (padding) are ignored, and may be overwritten with 0.
+    public func col2im(_ col: UnsafeMutablePointer<Float>, batch: Int, input: UnsafeMutablePointer<Float>) {
+        if sameSize { col2imShifted(col, batch: batch, input: input) } else { col2imRows(col, batch: batch, input: input) }
+    }
+
+    /// The shifted view of one (kh, kw) slice for a same-size convolution: source index = destination index +
+    /// `shift`, valid for destination rows `oh0..<oh1`; `[i0, i1)` is the part of those rows whose source lies inside
+    /// the plane (the rest of the plane, and the columns `badColumns` of each row, are padding).
+    @inline(__always) private func shifted(kh: Int, kw: Int)
+        -> (shift: Int, oh0: Int, oh1: Int, i0: Int, i1: Int, badColumns: Range<Int>) {
+        let h = height, w = width, dy = kh - padding, dx = kw - padding, shift = dy * w + dx
+        let oh0 = max(0, -dy), oh1 = min(h, h - dy)
+        let i0 = max(oh0 * w, -shift), i1 = max(i0, min(oh1 * w, h * w - shift))
+        let bad = dx < 0 ? 0..<min(-dx, w) : (dx > 0 ? max(w - dx, 0)..<w : 0..<0)
+        return (shift, oh0, oh1, i0, i1, bad)
+    }
+
+    /// Same-size im2col: per plane and (kh, kw), one long copy, then the padding set to 0.
+    func im2colShifted(_ input: UnsafePointer<Float>, batch: Int, col: UnsafeMutablePointer<Float>) {
+        let w = width, k = kernel, plane = height * width
+        let positions = batch * plane
+        for c in 0..<inChannels {
+            for kh in 0..<k {
+                for kw in 0..<k {
+                    let v = shifted(kh: kh, kw: kw)
+                    let row = col + ((c * k + kh) * k + kw) * positions
+                    for n in 0..<batch {
+                        let src = input + (c * batch + n) * plane
+                        let dst = row + n * plane
+                        dst.update(repeating: 0, count: v.i0)
+                        copy(src + v.i0 + v.shift, to: dst + v.i0, count: v.i1 - v.i0)
+                        (dst + v.i1).update(repeating: 0, count: plane - v.i1)
+                        for oh in v.oh0..<v.oh1 { for ow in v.badColumns { dst[oh * w + ow] = 0 } }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Same-size col2im: per plane and (kh, kw), the padding columns of `col` are set to 0, then one long add.
+    func col2imShifted(_ col: UnsafeMutablePointer<Float>, batch: Int, input: UnsafeMutablePointer<Float>) {
+        let w = width, k = kernel, plane = height * width
+        let positions = batch * plane
+        input.update(repeating: 0, count: inputCount(batch: batch))
+        for c in 0..<inChannels {
+            for kh in 0..<k {
+                for kw in 0..<k {
+                    let v = shifted(kh: kh, kw: kw)
+                    let row = col + ((c * k + kh) * k + kw) * positions
+                    for n in 0..<batch {
+                        let src = row + n * plane
+                        let dst = input + (c * batch + n) * plane
+                        // A padding column's entry would land on a neighbouring pixel of the long add: make it 0.
+                        for oh in v.oh0..<v.oh1 { for ow in v.badColumns { src[oh * w + ow] = 0 } }
+                        add(src + v.i0, to: dst + v.i0 + v.shift, count: v.i1 - v.i0)
+                    }
+                }
+            }
+        }
+    }
+
+    /// General im2col, row by row.
+    func im2colRows(_ input: UnsafePointer<Float>, batch: Int, col: UnsafeMutablePointer<Float>) {
         let h = height, w = width, ho = outHeight, wo = outWidth, k = kernel, p = padding
         let positions = batch * ho * wo
         for c in 0..<inChannels {
             for kh in 0..<k {
                 for kw in 0..<k {
                     let row = col + ((c * k + kh) * k + kw) * positions
-                    let lo = max(0, p - kw), hi = min(wo, w + p - kw)
+                    let lo = max(0, p - kw), hi = max(lo, min(wo, w + p - kw))
                     for n in 0..<batch {
                         let src = input + (c * batch + n) * h * w
                         let dst = row + n * ho * wo
@@ -57,7 +128,7 @@ public struct Conv2D: Sendable {
                             }
                             let s = src + ih * w + kw - p
                             for ow in 0..<lo { d[ow] = 0 }
-                            (d + lo).update(from: s + lo, count: hi - lo)
+                            copy(s + lo, to: d + lo, count: hi - lo)
                             for ow in hi..<wo { d[ow] = 0 }
                         }
                     }
@@ -66,8 +137,8 @@ public struct Conv2D: Sendable {
         }
     }
 
-    /// The adjoint of `im2col`: sums each column entry back into the input position it came from.
-    public func col2im(_ col: UnsafePointer<Float>, batch: Int, input: UnsafeMutablePointer<Float>) {
+    /// General col2im, row by row.
+    func col2imRows(_ col: UnsafePointer<Float>, batch: Int, input: UnsafeMutablePointer<Float>) {
         let h = height, w = width, ho = outHeight, wo = outWidth, k = kernel, p = padding
         let positions = batch * ho * wo
         input.update(repeating: 0, count: inputCount(batch: batch))
@@ -75,16 +146,14 @@ public struct Conv2D: Sendable {
             for kh in 0..<k {
                 for kw in 0..<k {
                     let row = col + ((c * k + kh) * k + kw) * positions
-                    let lo = max(0, p - kw), hi = min(wo, w + p - kw)
+                    let lo = max(0, p - kw), hi = max(lo, min(wo, w + p - kw))
                     for n in 0..<batch {
                         let dst = input + (c * batch + n) * h * w
                         let src = row + n * ho * wo
                         for oh in 0..<ho {
                             let ih = oh + kh - p
                             if ih < 0 || ih >= h { continue }
-                            let d = dst + ih * w + kw - p
-                            let s = src + oh * wo
-                            for ow in lo..<hi { d[ow] += s[ow] }
+                            add(src + oh * wo + lo, to: dst + ih * w + kw - p + lo, count: hi - lo)
                         }
                     }
                 }
@@ -105,15 +174,20 @@ public struct Conv2D: Sendable {
     }
 
     /// Gradients from `dOutput` (`[Cout][N·Ho·Wo]`) and the `col` of the forward pass: `dWeight` and `dBias` are
-    /// overwritten; if `dInput` is given, `dCol` receives `weightᵀ · dOutput` and `dInput` its col2im.
+    /// overwritten, or added to when `accumulate` (for a batch processed in chunks); if `dInput` is given, `dCol`
+    /// receives `weightᵀ · dOutput` and `dInput` its col2im. `dCol` may be the same memory as `col`: `col` is
+    /// last read before `dCol` is first written.
     public func backward(_ dOutput: UnsafePointer<Float>, batch: Int, col: UnsafePointer<Float>,
                          weight: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
                          dBias: UnsafeMutablePointer<Float>, dCol: UnsafeMutablePointer<Float>?,
-                         dInput: UnsafeMutablePointer<Float>?, stats: inout SGEMMStats) {
+                         dInput: UnsafeMutablePointer<Float>?, accumulate: Bool = false, stats: inout SGEMMStats) {
         let positions = batch * outHeight * outWidth
         BLAS.sgemm(transB: true, m: outChannels, n: colRows, k: positions, a: dOutput, lda: positions,
-                   b: col, ldb: positions, c: dWeight, ldc: colRows, stats: &stats)
-        for o in 0..<outChannels { dBias[o] = sum(dOutput + o * positions, count: positions) }
+                   b: col, ldb: positions, beta: accumulate ? 1 : 0, c: dWeight, ldc: colRows, stats: &stats)
+        for o in 0..<outChannels {
+            let s = sum(dOutput + o * positions, count: positions)
+            dBias[o] = accumulate ? dBias[o] + s : s
+        }
         if let dInput, let dCol {
             BLAS.sgemm(transA: true, m: colRows, n: positions, k: outChannels, a: weight, lda: colRows,
                        b: dOutput, ldb: positions, c: dCol, ldc: positions, stats: &stats)
@@ -134,8 +208,12 @@ public struct MaxPool2D: Sendable {
 
     /// Writes the maxima and, in `argmax`, the index into `input` each came from (the first maximum on ties).
     /// Eight outputs at a time with SIMD (even/odd lanes of two input rows); comparisons become selects.
+    /// With `relu`, each output is `max(maximum, 0)` (ReLU after pooling: both are monotone, so this equals pooling
+    /// after ReLU); `argmax` still names the maximum, and `backward` needs the gradient masked by `output > 0` first.
     public func forward(_ input: UnsafePointer<Float>, planes: Int, output: UnsafeMutablePointer<Float>,
-                        argmax: UnsafeMutablePointer<Int32>) {
+                        argmax: UnsafeMutablePointer<Int32>, relu: Bool = false) {
+        let floor: Float = relu ? 0 : -.infinity
+        let floor8 = SIMD8<Float>(repeating: floor)
         let h = height, w = width, ho = outHeight, wo = outWidth
         let raw = UnsafeRawPointer(input)
         let outRaw = UnsafeMutableRawPointer(output), argRaw = UnsafeMutableRawPointer(argmax)
@@ -164,9 +242,34 @@ public struct MaxPool2D: Sendable {
                         let c3 = v3 .> bv
                         bv.replace(with: v3, where: c3)
                         bi.replace(with: i0 &+ (w32 &+ 1), where: c3)
+                        bv.replace(with: floor8, where: bv .< floor8)
                         outRaw.storeBytes(of: bv, toByteOffset: 4 * (o0 + start), as: SIMD8<Float>.self)
                         argRaw.storeBytes(of: bi, toByteOffset: 4 * (o0 + start), as: SIMD8<Int32>.self)
                         ow = start + 8
+                    }
+                } else if wo >= 4 {
+                    // The same, four outputs at a time (7-wide rows: blocks at 0 and 3).
+                    let floor4 = SIMD4<Float>(repeating: floor), lane4 = SIMD4<Int32>(0, 2, 4, 6)
+                    while ow < wo {
+                        let start = min(ow, wo - 4)
+                        let i = r0 + 2 * start
+                        let top = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+                        let bottom = raw.loadUnaligned(fromByteOffset: 4 * (i + w), as: SIMD8<Float>.self)
+                        let v0 = top.evenHalf, v1 = top.oddHalf, v2 = bottom.evenHalf, v3 = bottom.oddHalf
+                        let i0 = SIMD4<Int32>(repeating: Int32(truncatingIfNeeded: i)) &+ lane4
+                        let c1 = v1 .> v0
+                        var bv = v0.replacing(with: v1, where: c1)
+                        var bi = i0.replacing(with: i0 &+ 1, where: c1)
+                        let c2 = v2 .> bv
+                        bv.replace(with: v2, where: c2)
+                        bi.replace(with: i0 &+ w32, where: c2)
+                        let c3 = v3 .> bv
+                        bv.replace(with: v3, where: c3)
+                        bi.replace(with: i0 &+ (w32 &+ 1), where: c3)
+                        bv.replace(with: floor4, where: bv .< floor4)
+                        outRaw.storeBytes(of: bv, toByteOffset: 4 * (o0 + start), as: SIMD4<Float>.self)
+                        argRaw.storeBytes(of: bi, toByteOffset: 4 * (o0 + start), as: SIMD4<Int32>.self)
+                        ow = start + 4
                     }
                 } else {
                     for ow in 0..<wo {
@@ -176,7 +279,7 @@ public struct MaxPool2D: Sendable {
                         if v1 > bv { bv = v1; bi = i0 + 1 }
                         if v2 > bv { bv = v2; bi = i0 + w }
                         if v3 > bv { bv = v3; bi = i0 + w + 1 }
-                        output[o0 + ow] = bv
+                        output[o0 + ow] = bv < floor ? floor : bv
                         argmax[o0 + ow] = Int32(truncatingIfNeeded: bi)
                     }
                 }
@@ -185,10 +288,16 @@ public struct MaxPool2D: Sendable {
     }
 
     /// Routes each output gradient to the input position of its maximum; all other input gradients are 0.
-    /// Writes every input gradient once, window by window (no separate clearing pass), eight windows at a time.
+    /// Rows of 8 or more windows: every input gradient is written once, eight windows at a time (no clearing pass).
+    /// Narrower rows: clear, then scatter each gradient to its argmax (no compares, no branches).
     public func backward(_ dOutput: UnsafePointer<Float>, planes: Int, argmax: UnsafePointer<Int32>,
                          dInput: UnsafeMutablePointer<Float>) {
         let h = height, w = width, ho = outHeight, wo = outWidth
+        if wo < 8 {
+            dInput.update(repeating: 0, count: planes * h * w)
+            for j in 0..<planes * ho * wo { dInput[Int(argmax[j])] = dOutput[j] }
+            return
+        }
         let gRaw = UnsafeRawPointer(dOutput), aRaw = UnsafeRawPointer(argmax)
         let dRaw = UnsafeMutableRawPointer(dInput)
         let lane = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
@@ -198,33 +307,21 @@ public struct MaxPool2D: Sendable {
             for oh in 0..<ho {
                 let r0 = base + 2 * oh * w
                 let o0 = (pl * ho + oh) * wo
-                if wo >= 8 {
-                    var ow = 0
-                    while ow < wo {
-                        let start = min(ow, wo - 8)
-                        let i = r0 + 2 * start
-                        let g = gRaw.loadUnaligned(fromByteOffset: 4 * (o0 + start), as: SIMD8<Float>.self)
-                        let a = aRaw.loadUnaligned(fromByteOffset: 4 * (o0 + start), as: SIMD8<Int32>.self)
-                        let i0 = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: i)) &+ lane
-                        var top = SIMD16<Float>(), bottom = SIMD16<Float>()
-                        top.evenHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0)
-                        top.oddHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0 &+ 1)
-                        bottom.evenHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0 &+ w32)
-                        bottom.oddHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0 &+ (w32 &+ 1))
-                        dRaw.storeBytes(of: top, toByteOffset: 4 * i, as: SIMD16<Float>.self)
-                        dRaw.storeBytes(of: bottom, toByteOffset: 4 * (i + w), as: SIMD16<Float>.self)
-                        ow = start + 8
-                    }
-                } else {
-                    for ow in 0..<wo {
-                        let i0 = r0 + 2 * ow
-                        let g = dOutput[o0 + ow]
-                        let a = Int(argmax[o0 + ow])
-                        dInput[i0] = a == i0 ? g : 0
-                        dInput[i0 + 1] = a == i0 + 1 ? g : 0
-                        dInput[i0 + w] = a == i0 + w ? g : 0
-                        dInput[i0 + w + 1] = a == i0 + w + 1 ? g : 0
-                    }
+                var ow = 0
+                while ow < wo {
+                    let start = min(ow, wo - 8)
+                    let i = r0 + 2 * start
+                    let g = gRaw.loadUnaligned(fromByteOffset: 4 * (o0 + start), as: SIMD8<Float>.self)
+                    let a = aRaw.loadUnaligned(fromByteOffset: 4 * (o0 + start), as: SIMD8<Int32>.self)
+                    let i0 = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: i)) &+ lane
+                    var top = SIMD16<Float>(), bottom = SIMD16<Float>()
+                    top.evenHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0)
+                    top.oddHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0 &+ 1)
+                    bottom.evenHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0 &+ w32)
+                    bottom.oddHalf = SIMD8<Float>.zero.replacing(with: g, where: a .== i0 &+ (w32 &+ 1))
+                    dRaw.storeBytes(of: top, toByteOffset: 4 * i, as: SIMD16<Float>.self)
+                    dRaw.storeBytes(of: bottom, toByteOffset: 4 * (i + w), as: SIMD16<Float>.self)
+                    ow = start + 8
                 }
             }
         }
@@ -273,7 +370,7 @@ public enum ReLU {
         let raw = UnsafeMutableRawPointer(x)
         while i + 8 <= count {
             let v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-            raw.storeBytes(of: pointwiseMax(v, .zero), toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            raw.storeBytes(of: v.replacing(with: 0, where: v .< 0), toByteOffset: 4 * i, as: SIMD8<Float>.self)
             i += 8
         }
         while i < count { x[i] = max(x[i], 0); i += 1 }
@@ -359,4 +456,27 @@ public enum SGD {
     var s = acc.sum()
     while i < count { s += x[i]; i += 1 }
     return s
+}
+
+/// `dst[i] = src[i]` for short rows (4 floats at a time; no library call).
+@inline(__always) func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 4 <= count {
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self),
+                                                    as: SIMD4<Float>.self)
+        i += 4
+    }
+    while i < count { dst[i] = src[i]; i += 1 }
+}
+
+/// `dst[i] += src[i]` for short rows (4 floats at a time).
+@inline(__always) func add(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 4 <= count {
+        let d = UnsafeMutableRawPointer(dst + i)
+        d.storeBytes(of: d.loadUnaligned(as: SIMD4<Float>.self) + UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self),
+                     as: SIMD4<Float>.self)
+        i += 4
+    }
+    while i < count { dst[i] += src[i]; i += 1 }
 }

@@ -64,6 +64,30 @@ import Testing
         Self.expectClose(dX, (0..<x.count).map { i in Self.numeric(&x, i) { loss($0, w, b) } })
     }
 
+    /// The same-size fast path of im2col/col2im (whole shifted planes) against the general row-by-row loops.
+    @Test(arguments: [(1, 28, 28, 3, 1), (16, 14, 14, 3, 1), (2, 5, 4, 3, 1), (2, 7, 6, 5, 2), (3, 2, 3, 3, 1)])
+    func shiftedIm2colMatchesRows(channels: Int, height: Int, width: Int, kernel: Int, padding: Int) {
+        let conv = Conv2D(inChannels: channels, outChannels: 1, kernel: kernel, padding: padding, height: height,
+                          width: width)
+        #expect(conv.sameSize)
+        var rng = Xoshiro256(seed: UInt64(height * width))
+        let batch = 3
+        let x = Self.random(conv.inputCount(batch: batch), &rng)
+        var fast = [Float](repeating: .nan, count: conv.colCount(batch: batch))
+        var rows = [Float](repeating: .nan, count: conv.colCount(batch: batch))
+        conv.im2colShifted(x, batch: batch, col: &fast)
+        conv.im2colRows(x, batch: batch, col: &rows)
+        #expect(fast == rows)
+        // col2im: padding entries of the column matrix must not leak into the input gradient.
+        let dcol = Self.random(conv.colCount(batch: batch), &rng)
+        var dcolFast = dcol
+        var dxFast = [Float](repeating: .nan, count: x.count)
+        var dxRows = [Float](repeating: .nan, count: x.count)
+        conv.col2imShifted(&dcolFast, batch: batch, input: &dxFast)
+        conv.col2imRows(dcol, batch: batch, input: &dxRows)
+        #expect(zip(dxFast, dxRows).allSatisfy { abs($0 - $1) <= 1e-6 }, "max difference \(zip(dxFast, dxRows).map { abs($0 - $1) }.max() ?? 0)")
+    }
+
     @Test func dense() {
         var rng = Xoshiro256(seed: 12)
         let fc = Dense(inputs: 7, outputs: 5)
@@ -206,6 +230,36 @@ import Testing
                         "\(slice.name)[\(i - slice.offset)]: analytic \(grads[i]), numeric \(numeric)")
             }
         }
+    }
+
+    /// The convolutional layers run in chunks of images; the batch gradient must not depend on the chunk size
+    /// (beyond float rounding), including a last chunk smaller than the others.
+    @Test(arguments: [1, 3, 8])
+    func chunkedBatchGivesTheWholeBatchGradient(chunk: Int) {
+        let batch = 19
+        let whole = FashionCNN(maxBatch: batch, seed: 9, chunk: batch)
+        let chunked = FashionCNN(maxBatch: batch, seed: 9, chunk: chunk)
+        var rng = Xoshiro256(seed: 16)
+        for i in 0..<batch * 784 {
+            let v = rng.nextUniform()
+            whole.input[i] = v; chunked.input[i] = v
+        }
+        for i in 0..<batch { whole.labels[i] = Int32(i % 10); chunked.labels[i] = Int32(i % 10) }
+        let lossWhole = whole.trainStep(batch: batch, learningRate: 0.02, momentum: 0.9)
+        let lossChunked = chunked.trainStep(batch: batch, learningRate: 0.02, momentum: 0.9)
+        #expect(abs(lossWhole - lossChunked) <= 1e-6 * abs(lossWhole))
+        for slice in FashionCNN.slices {
+            var worst: Float = 0, scale: Float = 0
+            for i in slice.offset..<slice.offset + slice.count {
+                worst = max(worst, abs(whole.gradients[i] - chunked.gradients[i]))
+                scale = max(scale, abs(whole.gradients[i]))
+            }
+            #expect(scale > 0 && worst <= 1e-5 * scale, "\(slice.name): max difference \(worst) of \(scale)")
+        }
+        // And the logits of a second forward pass (after the step) agree too.
+        let a = Array(UnsafeBufferPointer(start: whole.forward(batch: batch), count: batch * 10))
+        let b = Array(UnsafeBufferPointer(start: chunked.forward(batch: batch), count: batch * 10))
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($0)) })
     }
 
     @Test func sgdMomentumFollowsPyTorch() {

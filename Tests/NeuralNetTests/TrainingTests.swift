@@ -98,8 +98,10 @@ let epochKeys = ["block_start", "epoch_start", "epoch_stop", "eval_start", "eval
         #expect(logA == logB)
         #expect(a.parameters != c.parameters)
         #expect(a.sgemm.calls == b.sgemm.calls && a.sgemm.flops == b.sgemm.flops)
-        // 5 training steps (4 sgemm calls forward, 7 backward) and 2 evaluation batches (4 calls each).
-        #expect(a.sgemm.calls == 5 * 11 + 2 * 4)
+        // Per batch, each chunk of (up to) 8 images makes 2 sgemm calls forward and 3 backward; the dense layers 2
+        // forward and 4 backward. 5 training steps of 64 (8 chunks), evaluation batches of 64 and 36 (5 chunks).
+        #expect(FashionCNN.defaultChunk == 8)
+        #expect(a.sgemm.calls == 5 * (8 * 5 + 6) + (8 * 2 + 2) + (5 * 2 + 2))
     }
 
     /// A short run on a subset clearly learns, logs the reference's keys in order, and its ONNX export scores
