@@ -6,9 +6,9 @@ import Datasets
 ///
 /// The convolutional part runs over the batch in chunks of `chunk` images, so that each chunk's im2col matrix and
 /// activations stay in the core's cache instead of streaming the whole batch's (several MB) through memory: per
-/// chunk, forward is im2col → sgemm → pool+ReLU for both convolutions, and backward recomputes the chunk's im2col
-/// (cheaper than reading it back from memory) and accumulates the weight gradients over the chunks (sgemm with
-/// beta = 1). Only what backward needs is kept for the whole batch: the pooled first-layer activations and both
+/// chunk, forward is im2col → sgemm → pool+ReLU for both convolutions, and backward (last chunk first, whose im2col
+/// is still there) recomputes the chunk's im2col (cheaper than reading it back from memory) and accumulates the
+/// weight gradients over the chunks (sgemm with beta = 1). Only what backward needs is kept for the whole batch: the pooled first-layer activations and both
 /// layers' pooling argmax. The dense layers run on the whole batch. The result is the batch's gradient; only the
 /// order of the sums differs with the chunk size (deterministic for a given chunk size).
 ///
@@ -74,6 +74,8 @@ public final class FashionCNN {
     // col2 holds dCol2).
     let col1, a1, col2, a2, p2, dP1, dP2: UnsafeMutablePointer<Float>
     private var allocations: [UnsafeMutableRawPointer] = []
+    /// The batch of the last `forward` while col1/col2 still hold its last chunk's im2col matrices (else 0).
+    private var forwardBatch = 0
 
     /// Initialises the parameters as PyTorch does by default for these layers (weights and biases uniform in
     /// ±1/√fan_in), from `seed`.
@@ -162,6 +164,7 @@ public final class FashionCNN {
             }
             n0 += c
         }
+        forwardBatch = batch
         fc1.forward(flat, batch: batch, weight: param(4), bias: param(5), output: h1, stats: &stats)
         ReLU.forward(h1, count: batch * 128)
         fc2.forward(h1, batch: batch, weight: param(6), bias: param(7), output: logits, stats: &stats)
@@ -181,22 +184,31 @@ public final class FashionCNN {
                      dInput: dFlat, stats: &stats)
         // The second ReLU's mask: `flat` is its output.
         ReLU.backward(output: flat, gradient: dFlat, count: batch * 1568)
-        var n0 = 0
-        while n0 < batch {
-            let c = min(chunk, batch - n0), more = n0 > 0
+        // Chunks from the last to the first: the last chunk's im2col matrices are still in col1/col2 from forward.
+        var reuse = forwardBatch == batch
+        forwardBatch = 0   // col2 is about to hold dCol
+        let (g1, g3) = (grad(1), grad(3))
+        var n0 = (batch - 1) / chunk * chunk
+        while n0 >= 0 {
+            let c = min(chunk, batch - n0), more = n0 + c < batch
             for ch in 0..<32 {
                 for j in 0..<c { copy(dFlat + (n0 + j) * 1568 + ch * 49, to: dP2 + (ch * c + j) * 49, count: 49) }
             }
+            // A bias gradient is the sum of its channel's output gradient, which pooling backward only scatters:
+            // sum the 4× smaller pooled gradient instead.
+            for o in 0..<32 { accumulateSum(dP2 + o * c * 49, count: c * 49, into: g3 + o, more) }
             pool2.backward(dP2, planes: 32 * c, argmax: arg2 + n0 * 1568, dInput: a2)
-            conv2.im2col(p1 + n0 * 3136, batch: c, col: col2)
-            conv2.backward(a2, batch: c, col: col2, weight: param(2), dWeight: grad(2), dBias: grad(3),
+            if !reuse { conv2.im2col(p1 + n0 * 3136, batch: c, col: col2) }
+            conv2.backward(a2, batch: c, col: col2, weight: param(2), dWeight: grad(2), dBias: nil,
                            dCol: col2, dInput: dP1, accumulate: more, stats: &stats)
             ReLU.backward(output: p1 + n0 * 3136, gradient: dP1, count: 16 * c * 196)
+            for o in 0..<16 { accumulateSum(dP1 + o * c * 196, count: c * 196, into: g1 + o, more) }
             pool1.backward(dP1, planes: 16 * c, argmax: arg1 + n0 * 3136, dInput: a1)
-            conv1.im2col(input + n0 * 784, batch: c, col: col1)
-            conv1.backward(a1, batch: c, col: col1, weight: param(0), dWeight: grad(0), dBias: grad(1),
+            if !reuse { conv1.im2col(input + n0 * 784, batch: c, col: col1) }
+            conv1.backward(a1, batch: c, col: col1, weight: param(0), dWeight: grad(0), dBias: nil,
                            dCol: nil, dInput: nil, accumulate: more, stats: &stats)
-            n0 += c
+            reuse = false
+            n0 -= chunk
         }
         return loss
     }

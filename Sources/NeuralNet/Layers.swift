@@ -174,19 +174,19 @@ public struct Conv2D: Sendable {
     }
 
     /// Gradients from `dOutput` (`[Cout][N·Ho·Wo]`) and the `col` of the forward pass: `dWeight` and `dBias` are
-    /// overwritten, or added to when `accumulate` (for a batch processed in chunks); if `dInput` is given, `dCol`
+    /// overwritten, or added to when `accumulate` (for a batch processed in chunks); `dBias` may be nil when the
+    /// caller gets it more cheaply (from a pooled gradient, say); if `dInput` is given, `dCol`
     /// receives `weightᵀ · dOutput` and `dInput` its col2im. `dCol` may be the same memory as `col`: `col` is
     /// last read before `dCol` is first written.
     public func backward(_ dOutput: UnsafePointer<Float>, batch: Int, col: UnsafePointer<Float>,
                          weight: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
-                         dBias: UnsafeMutablePointer<Float>, dCol: UnsafeMutablePointer<Float>?,
+                         dBias: UnsafeMutablePointer<Float>?, dCol: UnsafeMutablePointer<Float>?,
                          dInput: UnsafeMutablePointer<Float>?, accumulate: Bool = false, stats: inout SGEMMStats) {
         let positions = batch * outHeight * outWidth
         BLAS.sgemm(transB: true, m: outChannels, n: colRows, k: positions, a: dOutput, lda: positions,
                    b: col, ldb: positions, beta: accumulate ? 1 : 0, c: dWeight, ldc: colRows, stats: &stats)
-        for o in 0..<outChannels {
-            let s = sum(dOutput + o * positions, count: positions)
-            dBias[o] = accumulate ? dBias[o] + s : s
+        if let dBias {
+            for o in 0..<outChannels { accumulateSum(dOutput + o * positions, count: positions, into: dBias + o, accumulate) }
         }
         if let dInput, let dCol {
             BLAS.sgemm(transA: true, m: colRows, n: positions, k: outChannels, a: weight, lda: colRows,
@@ -443,6 +443,13 @@ public enum SGD {
             parameters[i] -= learningRate * v
         }
     }
+}
+
+/// `target = sum(x)`, or `target += sum(x)` when `accumulate`.
+@inline(__always) func accumulateSum(_ x: UnsafePointer<Float>, count: Int, into target: UnsafeMutablePointer<Float>,
+                                     _ accumulate: Bool) {
+    let s = sum(x, count: count)
+    target.pointee = accumulate ? target.pointee + s : s
 }
 
 /// Sum of `count` floats with eight independent SIMD lanes (vectorised, and deterministic: the order is fixed).
