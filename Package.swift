@@ -43,13 +43,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Scratch directories (removed at exit) and a python runner, shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MLLogTests", dependencies: ["MLLog"]),
-        .testTarget(name: "LoadGenTests", dependencies: ["LoadGen", "MLLog"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "MLLog", "Benchmarks"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoadGenTests", dependencies: ["LoadGen", "MLLog", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "MLLog", "Benchmarks", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets", "CBLAS"]),
-        .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "LoadGen", "ONNXRuntime", "Datasets"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets", "CBLAS", "TestSupport"]),
+        .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "LoadGen", "ONNXRuntime", "Datasets", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import LoadGen
 import Testing
 
@@ -85,8 +86,7 @@ import Testing
 final class TempDir {
     let path: String
     init() throws {
-        path = NSTemporaryDirectory() + "swiftmlperf-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        path = try Scratch.directory("loadgen").path
     }
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }

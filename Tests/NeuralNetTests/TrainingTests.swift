@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MLLog
 import Testing
 @testable import Datasets
@@ -80,7 +81,7 @@ let epochKeys = ["block_start", "epoch_start", "epoch_stop", "eval_start", "eval
 
 @Suite struct TrainingTests {
     static func tempPath(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("nn-\(UUID().uuidString)-\(name)").path
+        Scratch.file(name)
     }
 
     @Test func sameSeedGivesBitIdenticalWeightsAndLog() throws {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ONNXRuntime
+import TestSupport
 
 /// Shared fixtures: one ORT runtime per test process, and real ONNX models written by the python `onnx` package.
 enum Fixtures {
@@ -11,30 +12,12 @@ enum Fixtures {
 
     static func ort() throws -> ORTRuntime { try runtime.get() }
 
-    /// A fresh temporary directory.
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ort-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    /// A fresh scratch directory (removed when the test process exits).
+    static func temporaryDirectory() throws -> URL { try Scratch.directory("ort-tests") }
 
-    /// Runs a python script and returns its stdout; throws with its stderr when it fails.
     @discardableResult
     static func runPython(_ script: String, arguments: [String] = []) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", script] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FixtureError(message: "python failed: " + String(decoding: errors, as: UTF8.self))
-        }
-        return String(decoding: output, as: UTF8.self)
+        try Python.run(script, arguments: arguments, interpreter: python)
     }
 
     /// A linear model y = x·W + b with input "input" [N,4] and output "logits" [N,3] (W, b below), plus a ReLU
@@ -97,9 +80,4 @@ enum Fixtures {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         return dir + "/backend/test/data/light/light_resnet50.onnx"
     }
-}
-
-struct FixtureError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 @testable import Serving
 import Testing
 
 /// The accuracy checker over hand-written accuracy logs in the official layout.
 @Suite struct AccuracyCheckTests {
     func write(_ entries: [(Int, String)]) throws -> String {
-        let path = NSTemporaryDirectory() + "acc-\(UUID().uuidString).json"
+        let path = Scratch.file("acc.json")
         let body = entries.enumerated().map { i, e in "{ \"seq_id\" : \(i), \"qsl_idx\" : \(e.0), \"data\" : \"\(e.1)\" }" }
         try ("[\n" + body.joined(separator: ",\n") + "\n]\n").write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -45,7 +46,7 @@ import Testing
         #expect(throws: AccuracyCheck.Failure.self) {
             try AccuracyCheck.fashionMNIST(log: "/nonexistent/mlperf_log_accuracy.json", labels: [0])
         }
-        let path = NSTemporaryDirectory() + "bad-\(UUID().uuidString).json"
+        let path = Scratch.file("bad.json")
         try "[{\"seq_id\": 0".write(toFile: path, atomically: true, encoding: .utf8)
         do {
             _ = try AccuracyCheck.fashionMNIST(log: path, labels: [0])

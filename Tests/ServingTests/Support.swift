@@ -3,6 +3,7 @@ import Foundation
 import LoadGen
 import ONNXRuntime
 @testable import Serving
+import TestSupport
 
 /// Real ORT, real ONNX models written by the python `onnx` package, real LoadGen runs.
 enum Fixtures {
@@ -11,28 +12,12 @@ enum Fixtures {
     static let runtime: Result<ORTRuntime, Error> = Result { try ORTRuntime(environment: environment) }
     static func ort() throws -> ORTRuntime { try runtime.get() }
 
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("serving-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    /// A fresh scratch directory (removed when the test process exits).
+    static func temporaryDirectory() throws -> URL { try Scratch.directory("serving-tests") }
 
     @discardableResult
     static func runPython(_ script: String, arguments: [String] = []) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", script] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("python failed: " + String(decoding: errors, as: UTF8.self))
-        }
-        return String(decoding: output, as: UTF8.self)
+        try Python.run(script, arguments: arguments, interpreter: python)
     }
 
     /// 4 features → 5 classes, scores = x·W + b.
@@ -127,9 +112,4 @@ enum Fixtures {
             return ((entry["qsl_idx"] as? Int) ?? -1, predicted)
         }
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MLLog
 @testable import Training
 
@@ -42,9 +43,7 @@ enum Fixtures {
     static var python: String { ProcessInfo.processInfo.environment["MLPERF_PYTHON"] ?? "python3" }
 
     static func tempDir(_ name: String) -> String {
-        let d = NSTemporaryDirectory() + "swiftmlperf-\(name)-\(UUID().uuidString.prefix(8))"
-        try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
+        try! Scratch.directory(name).path
     }
 
     /// Runs a command; returns (exit status, stdout+stderr).

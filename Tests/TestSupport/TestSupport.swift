@@ -1,0 +1,74 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Scratch space for tests. Every directory and file lives under one root per test process,
+/// `$TMPDIR/swiftmlperf-tests-<pid>`, which is removed when the process exits; roots left by test processes that
+/// died (crash, kill) are removed the next time a test process starts.
+public enum Scratch {
+    static let prefix = "swiftmlperf-tests-"
+
+    public static let root: String = {
+        let tmp = NSTemporaryDirectory()
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix(prefix) {
+            if let pid = pid_t(name.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+                try? fm.removeItem(atPath: tmp + name)
+            }
+        }
+        let path = tmp + prefix + String(getpid())
+        try? fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: Scratch.root) }
+        return path
+    }()
+
+    /// A new, empty directory whose name starts with `prefix`.
+    public static func directory(_ prefix: String) throws -> URL {
+        let url = URL(fileURLWithPath: root).appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A path for a new file called `name` (made unique); the file is not created.
+    public static func file(_ name: String) -> String {
+        root + "/" + UUID().uuidString.prefix(8) + "-" + name
+    }
+}
+
+/// A test precondition that failed (a fixture could not be made), with the reason.
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public enum Python {
+    /// Runs `interpreter -c script arguments…` and returns its stdout; throws with its stderr when it fails.
+    @discardableResult
+    public static func run(_ script: String, arguments: [String] = [], interpreter: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [interpreter, "-c", script] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read stderr on another thread so that neither pipe can fill up and block the child.
+        let errors = ErrorBuffer()
+        let reader = Thread { errors.data = err.fileHandleForReading.readDataToEndOfFile(); errors.done.signal() }
+        reader.start()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        errors.done.wait()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestFailure("\(interpreter) failed (exit \(process.terminationStatus)): "
+                              + String(decoding: errors.data, as: UTF8.self))
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private final class ErrorBuffer: @unchecked Sendable {
+        var data = Data()
+        let done = DispatchSemaphore(value: 0)
+    }
+}
