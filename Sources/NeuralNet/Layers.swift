@@ -63,6 +63,19 @@ public struct Conv2D: Sendable {
         return (shift, oh0, oh1, i0, i1, bad)
     }
 
+    /// Sets the padding columns of rows `oh0..<oh1` of one plane to 0 (a strided walk down each column).
+    @inline(__always) private func zeroColumns(_ plane: UnsafeMutablePointer<Float>,
+                                               _ v: (shift: Int, oh0: Int, oh1: Int, i0: Int, i1: Int, badColumns: Range<Int>),
+                                               width w: Int) {
+        var column = v.badColumns.lowerBound
+        while column < v.badColumns.upperBound {
+            var i = v.oh0 &* w &+ column
+            let end = v.oh1 &* w
+            while i < end { plane[i] = 0; i &+= w }
+            column &+= 1
+        }
+    }
+
     /// Same-size im2col: per plane and (kh, kw), one long copy, then the padding set to 0.
     func im2colShifted(_ input: UnsafePointer<Float>, batch: Int, col: UnsafeMutablePointer<Float>) {
         let w = width, k = kernel, plane = height * width
@@ -78,7 +91,7 @@ public struct Conv2D: Sendable {
                         dst.update(repeating: 0, count: v.i0)
                         copy(src + v.i0 + v.shift, to: dst + v.i0, count: v.i1 - v.i0)
                         (dst + v.i1).update(repeating: 0, count: plane - v.i1)
-                        for oh in v.oh0..<v.oh1 { for ow in v.badColumns { dst[oh * w + ow] = 0 } }
+                        zeroColumns(dst, v, width: w)
                     }
                 }
             }
@@ -99,7 +112,7 @@ public struct Conv2D: Sendable {
                         let src = row + n * plane
                         let dst = input + (c * batch + n) * plane
                         // A padding column's entry would land on a neighbouring pixel of the long add: make it 0.
-                        for oh in v.oh0..<v.oh1 { for ow in v.badColumns { src[oh * w + ow] = 0 } }
+                        zeroColumns(src, v, width: w)
                         add(src + v.i0, to: dst + v.i0 + v.shift, count: v.i1 - v.i0)
                     }
                 }
@@ -468,6 +481,18 @@ public enum SGD {
 /// `dst[i] = src[i]` for short rows (4 floats at a time; no library call).
 @inline(__always) func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
+    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+    while i + 16 <= count {
+        let a = s.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self)
+        let b = s.loadUnaligned(fromByteOffset: 4 * i + 16, as: SIMD4<Float>.self)
+        let c = s.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD4<Float>.self)
+        let e = s.loadUnaligned(fromByteOffset: 4 * i + 48, as: SIMD4<Float>.self)
+        d.storeBytes(of: a, toByteOffset: 4 * i, as: SIMD4<Float>.self)
+        d.storeBytes(of: b, toByteOffset: 4 * i + 16, as: SIMD4<Float>.self)
+        d.storeBytes(of: c, toByteOffset: 4 * i + 32, as: SIMD4<Float>.self)
+        d.storeBytes(of: e, toByteOffset: 4 * i + 48, as: SIMD4<Float>.self)
+        i += 16
+    }
     while i + 4 <= count {
         UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self),
                                                     as: SIMD4<Float>.self)
@@ -479,6 +504,16 @@ public enum SGD {
 /// `dst[i] += src[i]` for short rows (4 floats at a time).
 @inline(__always) func add(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
+    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+    while i + 8 <= count {
+        let a = d.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self)
+            + s.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self)
+        let b = d.loadUnaligned(fromByteOffset: 4 * i + 16, as: SIMD4<Float>.self)
+            + s.loadUnaligned(fromByteOffset: 4 * i + 16, as: SIMD4<Float>.self)
+        d.storeBytes(of: a, toByteOffset: 4 * i, as: SIMD4<Float>.self)
+        d.storeBytes(of: b, toByteOffset: 4 * i + 16, as: SIMD4<Float>.self)
+        i += 8
+    }
     while i + 4 <= count {
         let d = UnsafeMutableRawPointer(dst + i)
         d.storeBytes(of: d.loadUnaligned(as: SIMD4<Float>.self) + UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self),
