@@ -43,6 +43,15 @@ public enum BLAS {
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
                              stats: inout SGEMMStats) {
         let t0 = monotonicNanos()
+        var beta = beta
+        if beta == 0 {
+            // OpenBLAS clears C for beta = 0 with its own loop, which measured slower here than libc's memset
+            // followed by accumulation (beta = 1): about 0.4 ms of a 9 ms Fashion-MNIST training step.
+            if ldc == n { c.update(repeating: 0, count: m * n) } else {
+                for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) }
+            }
+            beta = 1
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
                     blasint(ldc))
