@@ -287,10 +287,4 @@ struct BenchTrainingCommand: ParsableCommand {
         }
         return acc
     }
-
-    func median(_ xs: [Double]) -> Double {
-        guard !xs.isEmpty else { return 0 }
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
 }

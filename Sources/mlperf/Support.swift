@@ -107,3 +107,10 @@ func progressText(_ p: RunProgress) -> String {
     t += "  queries \(p.issuedQueries)/\(p.plannedQueries)  samples done \(p.completedSamples)/\(p.issuedSamples)"
     return t
 }
+
+/// The median of `values` (the mean of the middle two for an even count; 0 when empty).
+func median(_ values: [Double]) -> Double {
+    let v = values.sorted()
+    guard !v.isEmpty else { return 0 }
+    return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+}
