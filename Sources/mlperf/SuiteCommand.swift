@@ -20,6 +20,7 @@ struct SuiteCommand: ParsableCommand {
              ≥ 99% of the accuracy the trainer reported.
           3. Performance runs: SingleStream, MultiStream, Server, Offline, each --duration-ms long (the official
              minimum is 10 minutes; the default here is sized for a 2-core machine), settings calibrated on the model.
+             A Server run INVALID on latency alone is retried once at 80 % of its target QPS (both runs' logs kept).
         Output: the table on stdout, and --out/suite.json; every run's official logs under --out.
         """
     )
@@ -64,11 +65,32 @@ struct SuiteCommand: ParsableCommand {
             if Interrupt.wasInterrupted { break }
             Console.out("\n== [3/3] Performance \(i + 1)/\(list.count): fashion-mnist \(scenario.rawValue), \(durationMs) ms")
             let dir = out + "/fashion-mnist/\(scenario.rawValue)-performance"
-            var run = try RunCommand.parse(["fashion-mnist", "--scenario", scenario.rawValue, "--mode", "performance",
-                                            "--model", model.path, "--duration-ms", "\(durationMs)", "--out", dir, "--quiet"])
+            let args = ["fashion-mnist", "--scenario", scenario.rawValue, "--mode", "performance",
+                        "--model", model.path, "--duration-ms", "\(durationMs)", "--quiet"]
+            try? FileManager.default.removeItem(atPath: dir + "-attempt1")  // a previous suite's retry
+            var run = try RunCommand.parse(args + ["--out", dir])
             try run.run()
             fflush(nil)
-            rows.append(try row(scenario: scenario, dir: dir, accuracy: acc))
+            var r = try row(scenario: scenario, dir: dir, accuracy: acc)
+            // Server's target QPS comes from a short calibration, and a few ms of VM stall can push p99 over the
+            // bound: one retry at 80 % of the target when only the latency rules failed, as a user would do. The
+            // first attempt's logs are kept and the row says so.
+            if scenario == .server, !Interrupt.wasInterrupted, r["result"] as? String == "INVALID",
+               let failed = r["failed_rules"] as? [String], !failed.isEmpty,
+               Set(failed).isSubset(of: ["perf_constraints", "early_stopping"]), let qps = r["target_qps"] as? Double {
+                let retryQPS = (qps * 0.8).rounded()
+                let firstDir = dir + "-attempt1"
+                try FileManager.default.moveItem(atPath: dir, toPath: firstDir)
+                Console.out("Server INVALID at \(Int(qps)) QPS (latency); retrying once at \(Int(retryQPS)) QPS (first attempt: \(firstDir))")
+                let firstReasons = r["reasons"] ?? []
+                var retry = try RunCommand.parse(args + ["--out", dir, "--target-qps", "\(retryQPS)"])
+                try retry.run()
+                fflush(nil)
+                r = try row(scenario: scenario, dir: dir, accuracy: acc)
+                r["retried_after"] = ["target_qps": qps, "logs": firstDir, "reasons": firstReasons] as [String: Any]
+                r["note"] = "retried at \(Int(retryQPS)) QPS after INVALID (latency) at \(Int(qps)) QPS"
+            }
+            rows.append(r)
         }
 
         // Table.
@@ -149,9 +171,12 @@ struct SuiteCommand: ParsableCommand {
         let metric = j["metric"] as? [String: Any] ?? [:]
         let rules = (j["rules"] as? [[String: Any]] ?? []).filter { $0["passed"] as? Bool == false }
         let reasons = rules.map { "\($0["rule"] ?? ""): \($0["advice"] ?? $0["measured"] ?? "")" }
-        return ["scenario": scenario.rawValue, "metric": metric["name"] ?? "", "value": metric["value"] ?? 0,
-                "unit": metric["unit"] ?? "", "result": j["result"] ?? "?", "reasons": reasons,
-                "accuracy": accuracy.accuracy, "logs": dir]
+        var out: [String: Any] = [
+            "scenario": scenario.rawValue, "metric": metric["name"] ?? "", "value": metric["value"] ?? 0,
+            "unit": metric["unit"] ?? "", "result": j["result"] ?? "?", "reasons": reasons,
+            "failed_rules": rules.compactMap { $0["rule"] as? String }, "accuracy": accuracy.accuracy, "logs": dir]
+        if let qps = (j["effective_settings"] as? [String: Any])?["target_qps"] as? Double { out["target_qps"] = qps }
+        return out
     }
 
     func table(_ rows: [[String: Any]], accuracy: AccuracyReport, model: Model) -> String {
@@ -166,6 +191,7 @@ struct SuiteCommand: ParsableCommand {
             t += cell("fashion-mnist", 14) + cell(r["scenario"] as? String ?? "", 14) + cell(r["metric"] as? String ?? "", 32)
                 + cell(value, 22) + cell(r["result"] as? String ?? "", 10) + accCell + "\n"
             for reason in r["reasons"] as? [String] ?? [] { t += "    ↳ \(reason)\n" }
+            if let note = r["note"] as? String { t += "    ↳ \(note)\n" }
         }
         t += String(format: "Accuracy: %@ — %@\n", accuracy.line, accuracy.verdict)
         t += "Model: \(model.path) (seed \(model.seed), FP32 reference top-1 \(String(format: "%.4f", model.accuracy))\(model.trainedNow ? ", trained in this run" : ", reused"))"
