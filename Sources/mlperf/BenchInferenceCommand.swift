@@ -42,8 +42,8 @@ struct BenchInferenceCommand: ParsableCommand {
     @Option(help: "Offline and SingleStream: runs per side, alternating ours and the reference; the medians are compared.")
     var repeats: Int = 3
     /// Server runs set min_query_count ≥ target QPS × duration × this, on both sides, so that the generated
-    /// schedule spans the minimum duration. (SwiftMLPerf's LoadGen currently stops generating one query before the
-    /// official one does, so its last scheduled query falls just short of min_duration; see the report.)
+    /// schedule spans the minimum duration with margin. (Both LoadGens generate the same schedule: e.g. 1982
+    /// queries at 1000 QPS for 2 s with min_query_count 1, both VALID.)
     @Option(help: "Server: min_query_count ≥ target QPS × duration × this factor (both sides).") var serverQueryFactor: Double = 1.02
     @Option(help: "Server peak criterion: valid (LoadGen's verdict) or latency (LoadGen's perf constraint only: p99 within the bound; early stopping and min duration not required, for slow models where early stopping would need minutes per run).")
     var peakCriterion: String = "valid"
