@@ -246,7 +246,16 @@ public struct MaxPool2D: Sendable {
                         let bottom = raw.loadUnaligned(fromByteOffset: 4 * (i + w), as: SIMD16<Float>.self)
                         let v0 = top.evenHalf, v1 = top.oddHalf, v2 = bottom.evenHalf, v3 = bottom.oddHalf
                         let i0 = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: i)) &+ lane
-                        let (bv, bi) = windowMax(v0, v1, v2, v3, i0, width: w32, floor: floor8)
+                        let c1 = v1 .> v0
+                        var bv = v0.replacing(with: v1, where: c1)
+                        var bi = i0.replacing(with: i0 &+ 1, where: c1)
+                        let c2 = v2 .> bv
+                        bv.replace(with: v2, where: c2)
+                        bi.replace(with: i0 &+ w32, where: c2)
+                        let c3 = v3 .> bv
+                        bv.replace(with: v3, where: c3)
+                        bi.replace(with: i0 &+ (w32 &+ 1), where: c3)
+                        bv.replace(with: floor8, where: bv .< floor8)
                         outRaw.storeBytes(of: bv, toByteOffset: 4 * (o0 + start), as: SIMD8<Float>.self)
                         argRaw.storeBytes(of: bi, toByteOffset: 4 * (o0 + start), as: SIMD8<Int32>.self)
                         ow = start + 8
@@ -261,7 +270,16 @@ public struct MaxPool2D: Sendable {
                         let bottom = raw.loadUnaligned(fromByteOffset: 4 * (i + w), as: SIMD8<Float>.self)
                         let v0 = top.evenHalf, v1 = top.oddHalf, v2 = bottom.evenHalf, v3 = bottom.oddHalf
                         let i0 = SIMD4<Int32>(repeating: Int32(truncatingIfNeeded: i)) &+ lane4
-                        let (bv, bi) = windowMax(v0, v1, v2, v3, i0, width: w32, floor: floor4)
+                        let c1 = v1 .> v0
+                        var bv = v0.replacing(with: v1, where: c1)
+                        var bi = i0.replacing(with: i0 &+ 1, where: c1)
+                        let c2 = v2 .> bv
+                        bv.replace(with: v2, where: c2)
+                        bi.replace(with: i0 &+ w32, where: c2)
+                        let c3 = v3 .> bv
+                        bv.replace(with: v3, where: c3)
+                        bi.replace(with: i0 &+ (w32 &+ 1), where: c3)
+                        bv.replace(with: floor4, where: bv .< floor4)
                         outRaw.storeBytes(of: bv, toByteOffset: 4 * (o0 + start), as: SIMD4<Float>.self)
                         argRaw.storeBytes(of: bi, toByteOffset: 4 * (o0 + start), as: SIMD4<Int32>.self)
                         ow = start + 4
@@ -280,25 +298,6 @@ public struct MaxPool2D: Sendable {
                 }
             }
         }
-    }
-
-    /// Per lane, the largest of a 2×2 window's values `v0` (top left), `v1` (top right), `v2` (bottom left) and
-    /// `v3` (bottom right), and its index (the first maximum on ties; `i0` holds the top-left indices), then
-    /// floored at `floor`. Comparisons become selects; specialised for each vector width at its call site.
-    @inline(__always)
-    private func windowMax<V: SIMD, I: SIMD>(_ v0: V, _ v1: V, _ v2: V, _ v3: V, _ i0: I, width w: Int32, floor: V)
-        -> (V, I) where V.Scalar == Float, I.Scalar == Int32, V.MaskStorage == I.MaskStorage {
-        let c1 = v1 .> v0
-        var bv = v0.replacing(with: v1, where: c1)
-        var bi = i0.replacing(with: i0 &+ 1, where: c1)
-        let c2 = v2 .> bv
-        bv.replace(with: v2, where: c2)
-        bi.replace(with: i0 &+ w, where: c2)
-        let c3 = v3 .> bv
-        bv.replace(with: v3, where: c3)
-        bi.replace(with: i0 &+ (w &+ 1), where: c3)
-        bv.replace(with: floor, where: bv .< floor)
-        return (bv, bi)
     }
 
     /// Routes each output gradient to the input position of its maximum; all other input gradients are 0.
