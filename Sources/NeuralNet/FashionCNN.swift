@@ -8,8 +8,8 @@ import Datasets
 /// activations stay in the core's cache instead of streaming the whole batch's (several MB) through memory: per
 /// chunk, forward is im2col → sgemm → pool+ReLU for both convolutions, and backward (last chunk first, whose im2col
 /// is still there) recomputes the chunk's im2col (cheaper than reading it back from memory) and accumulates the
-/// weight gradients over the chunks (sgemm with beta = 1). Only what backward needs is kept for the whole batch: the pooled first-layer activations and both
-/// layers' pooling argmax. The dense layers run on the whole batch. The result is the batch's gradient; only the
+/// weight gradients over the chunks (sgemm with beta = 1). Only what backward needs is kept for the whole batch:
+/// the pooled first-layer activations and both layers' pooling argmax. The dense layers run on the whole batch. The result is the batch's gradient; only the
 /// order of the sums differs with the chunk size (deterministic for a given chunk size).
 ///
 /// Not thread-safe: one model per thread.

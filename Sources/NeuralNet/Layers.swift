@@ -51,28 +51,32 @@ public struct Conv2D: Sendable {
         if sameSize { col2imShifted(col, batch: batch, input: input) } else { col2imRows(col, batch: batch, input: input) }
     }
 
-    /// The shifted view of one (kh, kw) slice for a same-size convolution: source index = destination index +
+    /// One (kh, kw) slice of a same-size convolution as a shifted plane: source index = destination index +
     /// `shift`, valid for destination rows `oh0..<oh1`; `[i0, i1)` is the part of those rows whose source lies inside
     /// the plane (the rest of the plane, and the columns `badColumns` of each row, are padding).
-    @inline(__always) private func shifted(kh: Int, kw: Int)
-        -> (shift: Int, oh0: Int, oh1: Int, i0: Int, i1: Int, badColumns: Range<Int>) {
-        let h = height, w = width, dy = kh - padding, dx = kw - padding, shift = dy * w + dx
-        let oh0 = max(0, -dy), oh1 = min(h, h - dy)
-        let i0 = max(oh0 * w, -shift), i1 = max(i0, min(oh1 * w, h * w - shift))
-        let bad = dx < 0 ? 0..<min(-dx, w) : (dx > 0 ? max(w - dx, 0)..<w : 0..<0)
-        return (shift, oh0, oh1, i0, i1, bad)
-    }
+    private struct ShiftedSlice {
+        let shift, oh0, oh1, i0, i1: Int
+        let badColumns: Range<Int>
 
-    /// Sets the padding columns of rows `oh0..<oh1` of one plane to 0 (a strided walk down each column).
-    @inline(__always) private func zeroColumns(_ plane: UnsafeMutablePointer<Float>,
-                                               _ v: (shift: Int, oh0: Int, oh1: Int, i0: Int, i1: Int, badColumns: Range<Int>),
-                                               width w: Int) {
-        var column = v.badColumns.lowerBound
-        while column < v.badColumns.upperBound {
-            var i = v.oh0 &* w &+ column
-            let end = v.oh1 &* w
-            while i < end { plane[i] = 0; i &+= w }
-            column &+= 1
+        @inline(__always) init(_ conv: Conv2D, kh: Int, kw: Int) {
+            let h = conv.height, w = conv.width, dy = kh - conv.padding, dx = kw - conv.padding
+            shift = dy * w + dx
+            oh0 = max(0, -dy)
+            oh1 = min(h, h - dy)
+            i0 = max(oh0 * w, -shift)
+            i1 = max(i0, min(oh1 * w, h * w - shift))
+            badColumns = dx < 0 ? 0..<min(-dx, w) : (dx > 0 ? max(w - dx, 0)..<w : 0..<0)
+        }
+
+        /// Sets the padding columns of rows `oh0..<oh1` of one plane (`width` wide) to 0: a strided walk down each.
+        @inline(__always) func zeroColumns(_ plane: UnsafeMutablePointer<Float>, width w: Int) {
+            var column = badColumns.lowerBound
+            while column < badColumns.upperBound {
+                var i = oh0 &* w &+ column
+                let end = oh1 &* w
+                while i < end { plane[i] = 0; i &+= w }
+                column &+= 1
+            }
         }
     }
 
@@ -83,7 +87,7 @@ public struct Conv2D: Sendable {
         for c in 0..<inChannels {
             for kh in 0..<k {
                 for kw in 0..<k {
-                    let v = shifted(kh: kh, kw: kw)
+                    let v = ShiftedSlice(self, kh: kh, kw: kw)
                     let row = col + ((c * k + kh) * k + kw) * positions
                     for n in 0..<batch {
                         let src = input + (c * batch + n) * plane
@@ -91,7 +95,7 @@ public struct Conv2D: Sendable {
                         dst.update(repeating: 0, count: v.i0)
                         copy(src + v.i0 + v.shift, to: dst + v.i0, count: v.i1 - v.i0)
                         (dst + v.i1).update(repeating: 0, count: plane - v.i1)
-                        zeroColumns(dst, v, width: w)
+                        v.zeroColumns(dst, width: w)
                     }
                 }
             }
@@ -106,13 +110,13 @@ public struct Conv2D: Sendable {
         for c in 0..<inChannels {
             for kh in 0..<k {
                 for kw in 0..<k {
-                    let v = shifted(kh: kh, kw: kw)
+                    let v = ShiftedSlice(self, kh: kh, kw: kw)
                     let row = col + ((c * k + kh) * k + kw) * positions
                     for n in 0..<batch {
                         let src = row + n * plane
                         let dst = input + (c * batch + n) * plane
                         // A padding column's entry would land on a neighbouring pixel of the long add: make it 0.
-                        zeroColumns(src, v, width: w)
+                        v.zeroColumns(src, width: w)
                         add(src + v.i0, to: dst + v.i0 + v.shift, count: v.i1 - v.i0)
                     }
                 }
@@ -478,7 +482,7 @@ public enum SGD {
     return s
 }
 
-/// `dst[i] = src[i]` for short rows (4 floats at a time; no library call).
+/// `dst[i] = src[i]` for rows of up to a few hundred floats: 16 then 4 at a time, inline (no memmove call).
 @inline(__always) func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
     let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
@@ -501,7 +505,7 @@ public enum SGD {
     while i < count { dst[i] = src[i]; i += 1 }
 }
 
-/// `dst[i] += src[i]` for short rows (4 floats at a time).
+/// `dst[i] += src[i]`: 8 then 4 at a time.
 @inline(__always) func add(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
     let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
