@@ -32,24 +32,27 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["CZlib", "LoadGen"]),
         // Swift reference models on OpenBLAS: layers, optimizers, training loop, ONNX export.
         .target(name: "NeuralNet", dependencies: ["CBLAS", "Datasets", "MLLog", "Benchmarks"]),
+        // The project's Python interpreter (MLPERF_PYTHON, else the checkout's .venv made by scripts/setup.sh).
+        .target(name: "ProjectEnvironment"),
         // ONNX Runtime C API, loaded with dlopen at run time.
-        .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime"]),
+        .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime", "ProjectEnvironment"]),
         // Systems under test over real backends (ORT), for LoadGen.
         .target(name: "Serving", dependencies: ["LoadGen", "ONNXRuntime", "Datasets", "Benchmarks"]),
         .executableTarget(
             name: "mlperf",
             dependencies: [
                 "LoadGen", "MLLog", "Training", "Benchmarks", "Datasets", "NeuralNet", "ONNXRuntime", "Serving",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ProjectEnvironment", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Scratch directories (removed at exit) and a python runner, shared by the test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ProjectEnvironment"], path: "Tests/TestSupport"),
         .testTarget(name: "MLLogTests", dependencies: ["MLLog"]),
         .testTarget(name: "LoadGenTests", dependencies: ["LoadGen", "MLLog", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "MLLog", "Benchmarks", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets", "CBLAS", "TestSupport"]),
+        .testTarget(name: "ProjectEnvironmentTests", dependencies: ["ProjectEnvironment", "TestSupport"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "LoadGen", "ONNXRuntime", "Datasets", "TestSupport"]),
     ],

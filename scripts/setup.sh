@@ -1,40 +1,111 @@
 #!/usr/bin/env bash
-# Idempotent set-up for a fresh Debian 12 machine: installs only what is missing.
-#   System: OpenBLAS, zlib headers, Fashion-MNIST (IDX files), PyTorch (Debian's python3-torch, for the reference
-#           trainer under /usr/bin/python3).
-#   PyPI:   onnxruntime (loaded by dlopen), onnx (ships the ResNet-50 test model), and the official oracles
-#           mlcommons-loadgen and mlperf-logging, for the python3 on PATH.
-# Prints one line per step; safe to run again.
+# Idempotent set-up for a fresh Debian 12 machine; installs only what is missing, and a second run is a no-op.
+#   Debian: OpenBLAS, zlib headers, pkg-config, Fashion-MNIST (IDX files), PyTorch (python3-torch), python3-venv.
+#   Python: the project's own environment .venv/ inside the checkout, made from Debian's /usr/bin/python3 with
+#           --system-site-packages (so Debian's torch and numpy stay visible), holding the pinned PyPI packages of
+#           requirements.txt (onnxruntime, onnx, and the official oracles mlcommons-loadgen and mlperf-logging).
+#           Every part of the project uses .venv/bin/python3 unless MLPERF_PYTHON names another interpreter.
+# Every step prints one line; a failing step prints what failed, the command, and the fix, and exits non-zero.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 
-APT_PACKAGES=(libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist python3-torch)
-PIP_PACKAGES=(onnxruntime==1.31.1 onnx mlcommons-loadgen mlperf-logging)
-PY=${MLPERF_PYTHON:-python3}
+APT_PACKAGES=(libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist python3-torch python3-venv)
+BASE_PYTHON=/usr/bin/python3          # Debian's interpreter: the one python3-torch is built for
+VENV="$ROOT/.venv"
+VPY="$VENV/bin/python3"
+REQUIREMENTS="$ROOT/requirements.txt"
+STAMP="$VENV/.mlperf-setup"           # what the environment was built from (requirements hash, base interpreter)
+LOG_DIR="$ROOT/.setup-logs"
 
+# Any command that fails without a handler below still says where and what.
+trap 'status=$?; echo "setup: FAILED (exit $status) at scripts/setup.sh:$LINENO: $BASH_COMMAND" >&2; exit $status' ERR
+
+# fail STEP COMMAND FIX [LOG]: one clear failure report, then exit 1.
+fail() {
+  trap - ERR
+  echo "setup: FAILED: $1" >&2
+  echo "  command: $2" >&2
+  echo "  fix:     $3" >&2
+  if [ -n "${4:-}" ] && [ -s "$4" ]; then
+    echo "  last lines of $4:" >&2
+    tail -n 15 "$4" | sed 's/^/    | /' >&2
+  fi
+  exit 1
+}
+
+[ -r /etc/debian_version ] || fail "this is not a Debian system" "test -r /etc/debian_version" \
+  "run on Debian 12 (bookworm), or install the packages listed in scripts/setup.sh by hand"
+mkdir -p "$LOG_DIR"
+
+# --- Debian packages -------------------------------------------------------------------------------------------
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: apt-get install ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || fail "installing Debian packages needs root" "apt-get install ${missing[*]}" \
+      "run as root, or install them first: apt-get install ${missing[*]}"
+    SUDO="sudo"
+  fi
+  log="$LOG_DIR/apt.log"
+  $SUDO apt-get update >"$log" 2>&1 || fail "apt-get update could not read the Debian package lists" \
+    "$SUDO apt-get update" "check that the Debian mirror in /etc/apt/sources.list is reachable, then run again" "$log"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >>"$log" 2>&1 ||
+    fail "apt-get could not install ${missing[*]}" "$SUDO apt-get install -y --no-install-recommends ${missing[*]}" \
+      "check that these Debian 12 packages exist and the mirror is reachable (apt-cache policy NAME)" "$log"
 else
-  echo "setup: system packages present"
+  echo "setup: Debian packages present"
 fi
 
-need_pip=()
-for spec in "${PIP_PACKAGES[@]}"; do
-  name=${spec%%==*}
-  want=${spec#*==}; [ "$want" = "$spec" ] && want=""
-  have=$("$PY" -m pip show "$name" 2>/dev/null | awk '/^Version:/{print $2}')
-  if [ -z "$have" ] || { [ -n "$want" ] && [ "$have" != "$want" ]; }; then need_pip+=("$spec"); fi
-done
-if [ ${#need_pip[@]} -gt 0 ]; then
-  echo "setup: pip install ${need_pip[*]}"
-  "$PY" -m pip install -q --disable-pip-version-check "${need_pip[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+# --- the project's Python environment --------------------------------------------------------------------------
+[ -x "$BASE_PYTHON" ] || fail "Debian's $BASE_PYTHON is missing" "test -x $BASE_PYTHON" "apt-get install python3"
+[ -r "$REQUIREMENTS" ] || fail "$REQUIREMENTS is missing" "test -r $REQUIREMENTS" "restore it: git checkout requirements.txt"
+want="requirements $(sha256sum "$REQUIREMENTS" | cut -d' ' -f1); base $($BASE_PYTHON -c 'import sys; print(sys.version.split()[0])')"
+
+# The environment is current when its stamp matches and its interpreter still starts (a venv whose base
+# interpreter was upgraded or removed does not).
+if [ -x "$VPY" ] && [ -r "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && "$VPY" -c "" 2>/dev/null; then
+  echo "setup: Python environment .venv current ($(grep -c "==" "$REQUIREMENTS") pinned packages)"
 else
-  echo "setup: python packages present"
+  log="$LOG_DIR/venv.log"
+  if [ ! -x "$VPY" ] || ! "$VPY" -c "" 2>/dev/null; then
+    echo "setup: creating the Python environment .venv from $BASE_PYTHON (with Debian's site packages)"
+    rm -rf "$VENV"
+    "$BASE_PYTHON" -m venv --system-site-packages "$VENV" >"$log" 2>&1 ||
+      fail "could not create the Python environment $VENV" "$BASE_PYTHON -m venv --system-site-packages $VENV" \
+        "apt-get install python3-venv, then run again" "$log"
+  fi
+  echo "setup: pip install -r requirements.txt into .venv (pinned versions)"
+  log="$LOG_DIR/pip.log"
+  if ! "$VPY" -m pip install --disable-pip-version-check --no-input --progress-bar off -r "$REQUIREMENTS" >"$log" 2>&1; then
+    if grep -qiE "NewConnectionError|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|Max retries exceeded" "$log"; then
+      fix="the package registry (PyPI) could not be reached: check the network or pip's index settings (pip config list), then run again"
+    elif grep -qiE "No matching distribution|Could not find a version" "$log"; then
+      fix="a pinned version in requirements.txt is not available for $($BASE_PYTHON --version 2>&1): change that pin"
+    else
+      fix="read the log above; the environment can be rebuilt from nothing with: rm -rf .venv && bash scripts/setup.sh"
+    fi
+    fail "pip could not install the pinned Python packages" "$VPY -m pip install -r requirements.txt" "$fix" "$log"
+  fi
+  echo "$want" >"$STAMP"
 fi
-echo "setup: done"
+
+# --- check that the environment is whole: every package imports, torch and numpy are Debian's ------------------
+log="$LOG_DIR/check.log"
+"$VPY" - >"$log" 2>&1 <<'EOF' || fail "the Python environment .venv is incomplete" "$VPY -c 'import ...'" \
+  "rebuild it: rm -rf .venv && bash scripts/setup.sh (see the log for the package that failed)" "$log"
+import importlib.util, sys
+need = ["onnxruntime", "onnx", "mlperf_loadgen", "mlperf_logging", "torch", "numpy"]
+missing = [m for m in need if importlib.util.find_spec(m) is None]
+if missing:
+    sys.exit("missing modules: " + ", ".join(missing))
+import numpy
+if not numpy.__file__.startswith("/usr/lib/python3/"):
+    sys.exit("numpy comes from %s, not Debian's python3-numpy: a pinned wheel pulled in another numpy, which "
+             "breaks Debian's torch; pin numpy in requirements.txt to Debian's version" % numpy.__file__)
+EOF
+echo "setup: done (Python: $VPY)"

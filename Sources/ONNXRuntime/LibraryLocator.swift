@@ -3,33 +3,47 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ProjectEnvironment
 
 /// Finds the ONNX Runtime shared library. Order:
-/// 1. `ORT_LIBRARY_PATH`, the full path of the library file;
-/// 2. the `onnxruntime` Python package of `MLPERF_PYTHON` (default `python3`), located without importing it
-///    (`importlib.util.find_spec`, ~0.2 s), then `capi/libonnxruntime.so*` inside it.
+/// 1. `ORT_LIBRARY_PATH`, the full path of the library file; when it is set, it is the only place looked at, and
+///    a path that is not a readable file is `ORTError.libraryPathInvalid` (never a silent fallback);
+/// 2. the `onnxruntime` Python package of the project's interpreter (`ProjectPython`: `MLPERF_PYTHON`, else the
+///    checkout's `.venv`), located without importing it (`importlib.util.find_spec`, ~0.2 s), then
+///    `capi/libonnxruntime.so*` inside it.
 /// Nothing is linked at build time, so a machine without the wheel builds and runs everything else.
 public struct ORTLibraryLocator: Sendable {
     /// Environment variable naming the library file.
     public static let libraryPathVariable = "ORT_LIBRARY_PATH"
     /// Environment variable naming the Python interpreter to ask.
-    public static let pythonVariable = "MLPERF_PYTHON"
+    public static let pythonVariable = ProjectPython.variable
 
     public var environment: [String: String]
+    /// Directories whose ancestors hold the project's `.venv` (see `ProjectPython.locate`).
+    public var searchStarts: [String]
 
     /// `environment` is where the two variables are looked up (pass the process environment).
-    public init(environment: [String: String]) { self.environment = environment }
+    public init(environment: [String: String], searchStarts: [String] = ProjectPython.defaultSearchStarts()) {
+        self.environment = environment
+        self.searchStarts = searchStarts
+    }
 
-    /// The path of the library to load, or `ORTError.libraryNotFound` listing every place tried.
+    /// The path of the library to load.
+    /// - Throws: `ORTError.libraryPathInvalid` when `ORT_LIBRARY_PATH` names no readable file;
+    ///   `ORTError.libraryNotFound` listing every place tried otherwise.
     public func locate() throws -> String {
-        var tried: [String] = []
         if let path = environment[Self.libraryPathVariable], !path.isEmpty {
             if isReadableFile(path) { return path }
-            tried.append("\(Self.libraryPathVariable)=\(path) is not a readable file")
-        } else {
-            tried.append("\(Self.libraryPathVariable) is not set")
+            throw ORTError.libraryPathInvalid(variable: Self.libraryPathVariable, path: path)
         }
-        let python = PythonPackages.interpreter(environment: environment)
+        var tried = ["\(Self.libraryPathVariable) is not set"]
+        let python: String
+        do {
+            python = try ProjectPython.locate(environment: environment, searchStarts: searchStarts).path
+        } catch {
+            tried.append("\(error)")
+            throw ORTError.libraryNotFound(tried: tried)
+        }
         switch pythonPackageDirectory(python: python) {
         case .failure(let failure):
             tried.append(failure.reason)
@@ -84,9 +98,10 @@ public enum PythonPackages {
         public var description: String { reason }
     }
 
-    /// The interpreter to ask: `MLPERF_PYTHON` from `environment`, else `python3` on PATH.
-    public static func interpreter(environment: [String: String]) -> String {
-        environment[ORTLibraryLocator.pythonVariable].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+    /// The interpreter to ask: the project's (`ProjectPython.locate`: `MLPERF_PYTHON`, else the checkout's `.venv`).
+    /// - Throws: `ProjectPythonError` when there is none.
+    public static func interpreter(environment: [String: String]) throws -> String {
+        try ProjectPython.locate(environment: environment).path
     }
 
     /// The directory of `package` as `python` would import it.

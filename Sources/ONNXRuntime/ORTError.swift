@@ -5,6 +5,8 @@ import CONNXRuntime
 public enum ORTError: Error, Equatable, CustomStringConvertible, Sendable {
     /// No ONNX Runtime shared library could be found. `tried` lists each place looked at and why it failed.
     case libraryNotFound(tried: [String])
+    /// `variable` (`ORT_LIBRARY_PATH`) is set to `path`, which is not a readable file.
+    case libraryPathInvalid(variable: String, path: String)
     /// The library file exists but `dlopen` refused it.
     case libraryLoadFailed(path: String, reason: String)
     /// The library does not export the C API entry point (`OrtGetApiBase`).
@@ -26,8 +28,13 @@ public enum ORTError: Error, Equatable, CustomStringConvertible, Sendable {
         switch self {
         case .libraryNotFound(let tried):
             return "ONNX Runtime library not found (\(tried.joined(separator: "; "))). "
-                + "Install it with `pip install onnxruntime==1.31.1` for the python3 on PATH (or the interpreter "
-                + "named by MLPERF_PYTHON), or set ORT_LIBRARY_PATH to the full path of libonnxruntime.so."
+                + "Install it with `bash scripts/setup.sh` (the project's environment .venv, with onnxruntime==1.31.1), "
+                + "or `pip install onnxruntime==1.31.1` for the interpreter named by MLPERF_PYTHON, "
+                + "or set ORT_LIBRARY_PATH to the full path of libonnxruntime.so."
+        case .libraryPathInvalid(let variable, let path):
+            return "\(variable) is set to \(path), which is not a readable file. Point \(variable) at "
+                + "onnxruntime/capi/libonnxruntime.so.* (from `pip install onnxruntime==1.31.1`), or unset it to use "
+                + "the project's environment."
         case .libraryLoadFailed(let path, let reason):
             return "cannot load the ONNX Runtime library \(path): \(reason). "
                 + "Reinstall it with `pip install --force-reinstall onnxruntime==1.31.1`, or point ORT_LIBRARY_PATH "

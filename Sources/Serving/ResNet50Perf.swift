@@ -15,20 +15,23 @@ public enum ResNet50Perf {
     public static let totalSampleCount = 1024
     public static let performanceSampleCount = 128
 
-    /// The model file in the `onnx` package of `MLPERF_PYTHON` (default python3).
+    /// The model file in the `onnx` package of the project's interpreter (`MLPERF_PYTHON`, else the checkout's
+    /// `.venv`).
+    /// - Throws: `ProjectPythonError` when there is no interpreter, `ServingError.modelMissing` when the package or
+    ///   the file is missing.
     public static func locateModel(environment: [String: String]) throws -> String {
-        let python = PythonPackages.interpreter(environment: environment)
+        let python = try PythonPackages.interpreter(environment: environment)
         switch PythonPackages.directory(of: "onnx", python: python) {
         case .success(let directory):
             let path = directory + "/" + modelSubpath
             guard isReadable(path) else {
                 throw ServingError.modelMissing(benchmark: name, path: path,
-                                                fix: "reinstall the onnx package: `pip install --force-reinstall onnx`")
+                                                fix: "reinstall the onnx package: `rm -rf .venv && bash scripts/setup.sh`")
             }
             return path
         case .failure(let failure):
             throw ServingError.modelMissing(benchmark: name, path: "onnx/" + modelSubpath,
-                                            fix: "\(failure.reason); install it with `pip install onnx` "
+                                            fix: "\(failure.reason); install it with `bash scripts/setup.sh` "
                                                 + "(or pass the model with --model)")
         }
     }

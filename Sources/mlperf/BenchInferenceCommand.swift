@@ -267,7 +267,7 @@ struct BenchInferenceCommand: ParsableCommand {
                               environment: [String: String]) throws -> [[String: Any]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = [PythonPackages.interpreter(environment: environment), referenceScript,
+        var arguments = [try PythonPackages.interpreter(environment: environment), referenceScript,
                          "--benchmark", bench.name, "--model", modelPath, "--threads", "\(threads)",
                          "--duration-ms", "\(durationMs)", "--min-query-count", "\(minQueryCount)", "--out", dir] + args
         if bench == .fashionMNIST && synthetic {

@@ -20,13 +20,13 @@ struct BenchLoadGenCommand: ParsableCommand {
     @Option(help: "Offline query size in samples (both implementations).") var offlineSamples: Int = 10_000_000
     @Option(help: "Our Server QPS ladder.") var oursLadder: String = "500000,1000000,2000000,3000000,4000000"
     @Option(help: "The official LoadGen's Server QPS ladder.") var officialLadder: String = "40000,60000,80000,100000,120000"
-    @Option(help: "Python with mlcommons-loadgen (default: $MLPERF_PYTHON or python3).") var python: String?
+    @Option(help: "Python with mlcommons-loadgen (default: the project's environment .venv, or $MLPERF_PYTHON).") var python: String?
     @Option(help: "The official null-SUT driver.") var baselineScript: String = "bench/loadgen_baseline.py"
     @Flag(help: "Only run ours.") var skipOfficial = false
     @Option(help: "Where to write bench_loadgen.json and the runs' logs.") var out: String = "out/bench-loadgen"
 
     func run() throws {
-        let py = python ?? ProcessInfo.processInfo.environment["MLPERF_PYTHON"] ?? "python3"
+        let py = try projectPython(python)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var report: [String: Any] = ["machine": machineDescription()]
         func say(_ s: String) { Console.out(s) }

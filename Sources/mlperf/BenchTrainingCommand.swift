@@ -43,8 +43,8 @@ struct BenchTrainingCommand: ParsableCommand {
     @Option(help: "Fashion-MNIST directory (default: $FASHION_MNIST_DIR or /usr/share/datasets/fashion-mnist).")
     var dataDir: String?
 
-    @Option(help: "Python with PyTorch (Debian's python3-torch).")
-    var python = "/usr/bin/python3"
+    @Option(help: "Python with PyTorch (default: the project's environment .venv, which sees Debian's python3-torch; or $MLPERF_PYTHON).")
+    var python: String?
 
     @Option(help: "The PyTorch reference script.")
     var script = "references/pytorch/train_fashion_mnist.py"
@@ -52,11 +52,11 @@ struct BenchTrainingCommand: ParsableCommand {
     @Option(help: "Directory for the MLLOG of each run, the ONNX exports and bench_training.json.")
     var outputDir = "bench-training"
 
-    @Flag(help: "Export each implementation's first run to ONNX and score it with ONNX Runtime (python3 on PATH).")
+    @Flag(help: "Export each implementation's first run to ONNX and score it with ONNX Runtime (the project's Python).")
     var verifyOnnx = false
 
-    @Option(help: "Python with onnxruntime, for --verify-onnx.")
-    var ortPython = "python3"
+    @Option(help: "Python with onnxruntime, for --verify-onnx (default: the project's environment, or $MLPERF_PYTHON).")
+    var ortPython: String?
 
     mutating func run() throws {
         let dir = dataDir ?? FashionMNIST.defaultDirectory()
@@ -65,8 +65,9 @@ struct BenchTrainingCommand: ParsableCommand {
         if impl != .swift, !fm.fileExists(atPath: script) {
             throw ValidationError("\(script): PyTorch reference script not found (run from the repository root or pass --script)")
         }
-        if impl != .swift, !fm.isExecutableFile(atPath: python) {
-            throw ValidationError("\(python): not found; install python3-torch (apt-get install python3-torch)")
+        let python = impl == .swift ? "" : try projectPython(self.python)
+        if impl != .swift, python.contains("/"), !fm.isExecutableFile(atPath: python) {
+            throw ValidationError("\(python): not found; run `bash scripts/setup.sh` (it installs python3-torch and .venv)")
         }
 
         BLAS.setThreads(threads)
@@ -225,12 +226,13 @@ struct BenchTrainingCommand: ParsableCommand {
     func runPyTorch(seed: UInt64, dataDir: String, onnx: String?) throws -> RunResult {
         print("pytorch seed \(seed):")
         let collector = LogCollector(label: "pytorch seed \(seed)")
+        let python = try projectPython(self.python)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var args = [script, "--seed", String(seed), "--data-dir", dataDir, "--threads", String(threads),
                     "--max-epochs", String(maxEpochs), "--platform", "cpu-\(threads)thread"]
         if let onnx { args += ["--onnx-out", onnx] }
-        p.arguments = args
+        p.arguments = [python] + args
         var env = ProcessInfo.processInfo.environment
         env["OMP_NUM_THREADS"] = String(threads)
         p.environment = env
@@ -272,6 +274,7 @@ struct BenchTrainingCommand: ParsableCommand {
     }
 
     func scoreONNX(_ path: String, dataDir: String) throws -> Double {
+        let ortPython = try projectPython(self.ortPython)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [ortPython, "references/pytorch/onnx_accuracy.py", path, "--data-dir", dataDir]

@@ -4,7 +4,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import LoadGen
+import ProjectEnvironment
 
 /// Console helpers. Only the CLI prints.
 enum Console {
@@ -113,4 +115,11 @@ func median(_ values: [Double]) -> Double {
     let v = values.sorted()
     guard !v.isEmpty else { return 0 }
     return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+}
+
+/// The Python interpreter for a command: `override` (an option the user typed) when given, else the project's
+/// (`MLPERF_PYTHON`, else the checkout's `.venv`). Throws the locator's one-line error when there is none.
+func projectPython(_ override: String? = nil) throws -> String {
+    if let override, !override.isEmpty { return override }
+    return try ProjectPython.locate(environment: ProcessInfo.processInfo.environment).path
 }

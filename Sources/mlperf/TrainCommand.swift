@@ -10,12 +10,13 @@ import Training
 func trainingWorkload(impl: String, context: WorkloadContext) throws -> Workload {
     switch impl {
     case "pytorch":
-        // The PyTorch reference (references/pytorch), an external command under Debian's python3 (torch 1.13).
+        // The PyTorch reference (references/pytorch), an external command under the project's interpreter (.venv,
+        // which sees Debian's python3-torch 1.13).
         let script = "references/pytorch/train_fashion_mnist.py"
         guard FileManager.default.fileExists(atPath: script) else {
             throw ValidationError("--impl pytorch needs \(script) (run from the repository root)")
         }
-        return .command(ExternalCommand(arguments: ["/usr/bin/python3", script, "--seed", "{seed}", "--threads", "1",
+        return .command(ExternalCommand(arguments: [try projectPython(), script, "--seed", "{seed}", "--threads", "1",
                                                     "--division", "{division}", "--platform", "{system}"]))
     case "swift":
         // The Swift reference on OpenBLAS (NeuralNet), in process; it emits MLLOG through the harness's logger.

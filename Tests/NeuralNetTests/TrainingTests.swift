@@ -39,8 +39,6 @@ func run(_ executable: String, _ arguments: [String], sourceLocation: SourceLoca
     return String(decoding: data, as: UTF8.self)
 }
 
-/// The python3 with onnxruntime (PATH, pyenv).
-let ortPython = "/usr/bin/env"
 
 struct ORTResult: Decodable {
     struct Port: Decodable, Equatable {
@@ -67,7 +65,7 @@ struct ORTResult: Decodable {
 }
 
 func scoreWithONNXRuntime(_ model: String, limit: Int, logits: Int = 0) throws -> ORTResult {
-    let out = try run(ortPython, ["python3", "references/pytorch/onnx_accuracy.py", model, "--limit", String(limit),
+    let out = try run(Python.project, ["references/pytorch/onnx_accuracy.py", model, "--limit", String(limit),
                                   "--logits", String(logits), "--check"])
     return try JSONDecoder().decode(ORTResult.self, from: Data(out.utf8))
 }
@@ -182,7 +180,7 @@ let epochKeys = ["block_start", "epoch_start", "epoch_stop", "eval_start", "eval
         let onnx = Self.tempPath("pytorch.onnx")
         defer { try? FileManager.default.removeItem(atPath: onnx) }
         let evalLimit = 2000
-        let out = try run("/usr/bin/python3", ["references/pytorch/train_fashion_mnist.py", "--seed", "3",
+        let out = try run(Python.project, ["references/pytorch/train_fashion_mnist.py", "--seed", "3",
                                                "--max-epochs", "1", "--train-limit", "3200",
                                                "--eval-limit", String(evalLimit), "--onnx-out", onnx])
         let records: [[String: Any]] = out.split(separator: "\n").compactMap { line in

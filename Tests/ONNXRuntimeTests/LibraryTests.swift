@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Finding and loading ONNX Runtime")
 struct LibraryTests {
-    @Test("discovery through python3 finds the wheel's libonnxruntime.so")
+    @Test("discovery through the project's Python finds the wheel's libonnxruntime.so")
     func discoversThroughPython() throws {
         var env = Fixtures.environment
         env[ORTLibraryLocator.libraryPathVariable] = nil
@@ -23,19 +23,39 @@ struct LibraryTests {
         #expect(try ORTLibraryLocator(environment: env).locate() == copy)
     }
 
-    @Test("nothing found: one error that lists what was tried and names the pip command")
+    @Test("ORT_LIBRARY_PATH naming no file is an error that names the variable and the path, with no fallback")
+    func libraryPathVariableMissingFile() throws {
+        // The project's Python would find a working library; an explicit setting must still not be ignored.
+        for path in ["/nonexistent/libonnxruntime.so", try Fixtures.temporaryDirectory().path] {
+            let env = [ORTLibraryLocator.libraryPathVariable: path]
+            #expect(throws: ORTError.libraryPathInvalid(variable: "ORT_LIBRARY_PATH", path: path)) {
+                _ = try ORTLibraryLocator(environment: env).locate()
+            }
+            let text = ORTError.libraryPathInvalid(variable: "ORT_LIBRARY_PATH", path: path).description
+            #expect(text.contains("ORT_LIBRARY_PATH is set to \(path), which is not a readable file"))
+        }
+    }
+
+    @Test("nothing found: one error that lists what was tried and names the set-up command")
     func missingLibrary() throws {
-        let env = [ORTLibraryLocator.libraryPathVariable: "/nonexistent/libonnxruntime.so",
-                   ORTLibraryLocator.pythonVariable: "/nonexistent/python3"]
+        let env = [ORTLibraryLocator.pythonVariable: "/nonexistent/python3"]
         do {
             _ = try ORTLibraryLocator(environment: env).locate()
             Issue.record("expected libraryNotFound")
         } catch let error as ORTError {
             guard case .libraryNotFound(let tried) = error else { Issue.record("wrong error \(error)"); return }
             #expect(tried.count == 2)
-            #expect(error.description.contains("/nonexistent/libonnxruntime.so"))
-            #expect(error.description.contains("cannot run /nonexistent/python3"))
-            #expect(error.description.contains("pip install onnxruntime==1.31.1"))
+            #expect(error.description.contains("ORT_LIBRARY_PATH is not set"))
+            #expect(error.description.contains("MLPERF_PYTHON=/nonexistent/python3 is not an executable file"))
+            #expect(error.description.contains("bash scripts/setup.sh"))
+        }
+        // No MLPERF_PYTHON and no .venv above the places searched: the error says how to make the environment.
+        let empty = try Fixtures.temporaryDirectory().path
+        #expect {
+            _ = try ORTLibraryLocator(environment: [:], searchStarts: [empty]).locate()
+        } throws: { error in
+            "\(error)".contains("no Python environment") && "\(error)".contains(empty)
+                && "\(error)".contains("bash scripts/setup.sh")
         }
     }
 

@@ -5,7 +5,7 @@ import TestSupport
 /// Shared fixtures: one ORT runtime per test process, and real ONNX models written by the python `onnx` package.
 enum Fixtures {
     static let environment = ProcessInfo.processInfo.environment
-    static let python = environment["MLPERF_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+    static let python = Python.project
 
     /// Loaded once; a failure here fails every test that needs ONNX Runtime (it must be installed in CI).
     static let runtime: Result<ORTRuntime, Error> = Result { try ORTRuntime(environment: environment) }

@@ -147,7 +147,7 @@ struct ModelCheckTests {
         #expect {
             _ = try ResNet50Perf.locateModel(environment: env)
         } throws: { error in
-            "\(error)".contains("pip install onnx") && "\(error)".contains("/nonexistent/python3")
+            "\(error)".contains("MLPERF_PYTHON=/nonexistent/python3 is not an executable file")
         }
     }
 

@@ -8,7 +8,7 @@ import TestSupport
 /// Real ORT, real ONNX models written by the python `onnx` package, real LoadGen runs.
 enum Fixtures {
     static let environment = ProcessInfo.processInfo.environment
-    static let python = PythonPackages.interpreter(environment: environment)
+    static let python = Python.project
     static let runtime: Result<ORTRuntime, Error> = Result { try ORTRuntime(environment: environment) }
     static func ort() throws -> ORTRuntime { try runtime.get() }
 

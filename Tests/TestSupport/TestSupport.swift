@@ -1,4 +1,5 @@
 import Foundation
+import ProjectEnvironment
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,6 +44,15 @@ public struct TestFailure: Error, CustomStringConvertible {
 }
 
 public enum Python {
+    /// The project's interpreter, as the product finds it (`MLPERF_PYTHON`, else the checkout's `.venv` made by
+    /// `scripts/setup.sh`); every test that runs Python uses it. When there is none, a path that names the fix, so
+    /// that each test that needs Python fails with the reason.
+    public static let project: String = {
+        do { return try ProjectPython.locate(environment: ProcessInfo.processInfo.environment).path } catch {
+            return "/no-project-python: \(error)"
+        }
+    }()
+
     /// Runs `interpreter -c script arguments…` and returns its stdout; throws with its stderr when it fails.
     @discardableResult
     public static func run(_ script: String, arguments: [String] = [], interpreter: String) throws -> String {

@@ -40,7 +40,7 @@ enum Fixtures {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
     }
 
-    static var python: String { ProcessInfo.processInfo.environment["MLPERF_PYTHON"] ?? "python3" }
+    static var python: String { Python.project }
 
     static func tempDir(_ name: String) -> String {
         try! Scratch.directory(name).path
