@@ -52,6 +52,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "MLLog", "Benchmarks", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets", "CBLAS", "TestSupport"]),
+        // Runs the built `mlperf` binary as a user would.
+        .testTarget(name: "CLITests", dependencies: ["mlperf", "TestSupport"]),
         .testTarget(name: "ProjectEnvironmentTests", dependencies: ["ProjectEnvironment", "TestSupport"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "LoadGen", "ONNXRuntime", "Datasets", "TestSupport"]),

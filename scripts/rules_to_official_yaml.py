@@ -3,7 +3,7 @@
 compliance checker's YAML, so that the official engine (PyPI mlperf-logging) can run our own rulesets:
 
     rules_to_official_yaml.py Sources/Training/Rulesets/training_swift-1.0 OUTDIR
-    python3 -m mlperf_logging.compliance_checker --config OUTDIR/common.yaml LOG
+    .venv/bin/python3 -m mlperf_logging.compliance_checker --config OUTDIR/common.yaml LOG
 
 Expressions are rewritten token by token: value -> v['value'], metadata -> v['metadata'], time_ms -> ll.timestamp,
 s.x -> s['x'], log2/sqrt/ceil/floor -> math.*, enqueue(X) -> enqueue_config(OUTDIR + '/' + X + '.yaml')."""

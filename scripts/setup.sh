@@ -53,9 +53,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   log="$LOG_DIR/apt.log"
   $SUDO apt-get update >"$log" 2>&1 || fail "apt-get update could not read the Debian package lists" \
-    "$SUDO apt-get update" "check that the Debian mirror in /etc/apt/sources.list is reachable, then run again" "$log"
+    "${SUDO:+$SUDO }apt-get update" "check that the Debian mirror in /etc/apt/sources.list is reachable, then run again" "$log"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >>"$log" 2>&1 ||
-    fail "apt-get could not install ${missing[*]}" "$SUDO apt-get install -y --no-install-recommends ${missing[*]}" \
+    fail "apt-get could not install ${missing[*]}" "${SUDO:+$SUDO }apt-get install -y --no-install-recommends ${missing[*]}" \
       "check that these Debian 12 packages exist and the mirror is reachable (apt-cache policy NAME)" "$log"
 else
   echo "setup: Debian packages present"
@@ -82,10 +82,11 @@ else
   echo "setup: pip install -r requirements.txt into .venv (pinned versions)"
   log="$LOG_DIR/pip.log"
   if ! "$VPY" -m pip install --disable-pip-version-check --no-input --progress-bar off -r "$REQUIREMENTS" >"$log" 2>&1; then
-    if grep -qiE "NewConnectionError|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|Max retries exceeded" "$log"; then
-      fix="the package registry (PyPI) could not be reached: check the network or pip's index settings (pip config list), then run again"
+    if grep -qiE "NewConnectionError|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|Max retries exceeded|\(from versions: none\)" "$log"; then
+      pkg=$(grep -oE "satisfies the requirement [^ ]+" "$log" | head -1 | cut -d' ' -f4)
+      fix="pip found no version of ${pkg:-a package} at all: the package registry (PyPI) could not be reached, or pip's index settings point elsewhere (see: $VPY -m pip config list); check the network, then run again"
     elif grep -qiE "No matching distribution|Could not find a version" "$log"; then
-      fix="a pinned version in requirements.txt is not available for $($BASE_PYTHON --version 2>&1): change that pin"
+      fix="a pinned version in requirements.txt is not available for $($BASE_PYTHON --version 2>&1) (the log lists the versions there are): change that pin"
     else
       fix="read the log above; the environment can be rebuilt from nothing with: rm -rf .venv && bash scripts/setup.sh"
     fi

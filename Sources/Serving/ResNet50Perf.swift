@@ -47,6 +47,8 @@ public enum ResNet50Perf {
 /// Errors of setting up a served benchmark (ORT's own errors come as `ORTError`).
 public enum ServingError: Error, Equatable, CustomStringConvertible, Sendable {
     case modelMissing(benchmark: String, path: String, fix: String)
+    /// No `--model` was given and the model that training exports is not at `path` yet; `command` makes it.
+    case trainedModelMissing(benchmark: String, path: String, command: String)
     /// The model's declared tensor does not fit what the benchmark feeds or reads.
     case modelDoesNotFit(model: String, tensor: String, declared: String, needed: String)
     case performanceOnly(benchmark: String)
@@ -58,6 +60,9 @@ public enum ServingError: Error, Equatable, CustomStringConvertible, Sendable {
         switch self {
         case .modelMissing(let benchmark, let path, let fix):
             return "\(benchmark): model file \(path) not found: \(fix)."
+        case .trainedModelMissing(let benchmark, let path, let command):
+            return "\(benchmark): no --model given and no trained model at \(path). Train and export it with "
+                + "`\(command)` (or pass --model FILE.onnx)."
         case .modelDoesNotFit(let model, let tensor, let declared, let needed):
             return "model \(model) declares '\(tensor)' as \(declared), but this benchmark needs \(needed). "
                 + "Pass the model made for this benchmark with --model, or run the benchmark this model was made for."

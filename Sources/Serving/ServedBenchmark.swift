@@ -1,4 +1,5 @@
 import LoadGen
+import Foundation
 import ONNXRuntime
 
 /// An inference benchmark served through ONNX Runtime: what its samples look like, which model tensors to use, and
@@ -38,6 +39,23 @@ public struct ServedBenchmark: Sendable, Equatable {
             throw ServingError.unknownBenchmark(name, known: all.map(\.name))
         }
         return b
+    }
+
+    /// The model used when none is given: for a benchmark trained here, the one `mlperf suite` trained and exported
+    /// (`SuiteLayout.modelPath`); for `resnet50-perf`, the `onnx` wheel's test model.
+    /// - Parameters:
+    ///   - suiteOutput: the suite's output directory (`SuiteLayout.defaultOutputDirectory` unless the user moved it).
+    ///   - environment: the process environment (for the project's Python).
+    /// - Throws: `ServingError.trainedModelMissing`, which names the path and the one command that makes the model.
+    public func defaultModel(suiteOutput: String = SuiteLayout.defaultOutputDirectory,
+                             environment: [String: String]) throws -> String {
+        if self == .resnet50Perf { return try ResNet50Perf.locateModel(environment: environment) }
+        let path = SuiteLayout.modelPath(benchmark: name, output: suiteOutput)
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ServingError.trainedModelMissing(benchmark: name, path: path,
+                                                   command: SuiteLayout.trainCommand(output: suiteOutput))
+        }
+        return path
     }
 
     /// Opens the model and checks it fits this benchmark's samples.
@@ -118,5 +136,22 @@ public enum PeakSearch {
             q = lo > 0 ? (lo + upper) / 2 : upper / 2
         }
         return Outcome(peak: lo, runs: runs)
+    }
+}
+
+/// Where `mlperf suite` keeps what later commands reuse. `mlperf run`, `mlperf bench inference` and the suite itself
+/// all find a trained model here when `--model` is not given.
+public enum SuiteLayout {
+    /// The suite's default output directory (relative to the current directory, as every `--out` is).
+    public static let defaultOutputDirectory = "out/suite"
+
+    /// The ONNX model the suite trains and exports for `benchmark`: `OUTPUT/model/BENCHMARK.onnx`.
+    public static func modelPath(benchmark: String, output: String = defaultOutputDirectory) -> String {
+        output + "/model/\(benchmark).onnx"
+    }
+
+    /// The one command that trains and exports the models into `output` (and runs nothing else).
+    public static func trainCommand(output: String = defaultOutputDirectory) -> String {
+        output == defaultOutputDirectory ? "mlperf suite --train-only" : "mlperf suite --train-only --out \(output)"
     }
 }

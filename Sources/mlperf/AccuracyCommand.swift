@@ -9,13 +9,18 @@ struct AccuracyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accuracy",
         abstract: "Check an accuracy run: decode mlperf_log_accuracy.json and compute top-1 against the labels.",
+        usage: "mlperf accuracy <benchmark> <log> [<options>]",
         discussion: """
-        The closed division requires at least 99% of the FP32 reference accuracy: pass the accuracy the reference
-        trainer reported for the served model with --reference-accuracy (default: the benchmark's quality target,
-        0.90). Writes accuracy.txt (the official accuracy scripts' line) and accuracy.json next to the log.
+        The closed division requires at least 99% of the FP32 reference accuracy: pass the accuracy the \
+        reference trainer reported for the served model with --reference-accuracy (default: the benchmark's \
+        quality target, 0.90). Writes accuracy.txt (the official accuracy scripts' line) and accuracy.json next to \
+        the log.
 
         Example:
-          mlperf accuracy fashion-mnist out/run/fashion-mnist/Offline-accuracy/mlperf_log_accuracy.json --reference-accuracy 0.9009
+          mlperf run fashion-mnist --scenario Offline --mode accuracy
+          mlperf accuracy fashion-mnist \\
+            out/run/fashion-mnist/Offline-accuracy/mlperf_log_accuracy.json \\
+            --reference-accuracy 0.9009
         """
     )
 

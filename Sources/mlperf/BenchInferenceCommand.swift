@@ -14,17 +14,20 @@ struct BenchInferenceCommand: ParsableCommand {
         commandName: "inference",
         abstract: "Inference serving: ours vs the MLPerf reference pattern (official LoadGen + Python ORT SUT).",
         discussion: """
-        For each benchmark it runs, one after the other, with the same model file, ORT settings, batching and
-        LoadGen settings: Offline (samples/s), SingleStream (90th percentile latency) and Server (the highest VALID
-        target QPS, searched the same way on both sides: double while VALID, then bisect to 5 %). It prints both
-        figures and their ratio, and writes everything to --out (bench.json and both sides' LoadGen logs).
+        For each benchmark it runs, one after the other, with the same model file, ORT settings, batching and \
+        LoadGen settings: Offline (samples/s), SingleStream (90th percentile latency) and Server (the highest \
+        VALID target QPS, searched the same way on both sides: double while VALID, then bisect to 5 %). It prints \
+        both figures and their ratio, and writes everything to --out (bench.json and both sides' LoadGen logs).
 
-        The expected QPS / latency that size query generation come from a short untimed measurement of the model
+        The expected QPS / latency that size query generation come from a short untimed measurement of the model \
         and are passed to both sides. Goals: Offline ≥ 1.3×, SingleStream p90 ≤ 0.75×, Server peak ≥ 1.5×.
 
+        fashion-mnist uses the model that `mlperf suite` trained (out/suite/model/fashion-mnist.onnx) unless \
+        --model names another.
+
         Examples:
+          mlperf bench inference --benchmark fashion-mnist
           mlperf bench inference --benchmark resnet50-perf --duration-ms 10000
-          mlperf bench inference --benchmark fashion-mnist --model out/fashion-mnist.onnx
         """
     )
 
@@ -68,21 +71,14 @@ struct BenchInferenceCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: referenceScript) else {
             throw ValidationError("reference script \(referenceScript) not found: run from the repository root or pass --reference-script")
         }
-        let runtime = try ORTRuntime(environment: environment)
         let benches = benchmark == "all" ? ServedBenchmark.all : [try ServedBenchmark.named(benchmark)]
+        let models = try benches.map { bench in
+            try (bench == .resnet50Perf ? resnetModel : model) ?? bench.defaultModel(environment: environment)
+        }
+        let runtime = try ORTRuntime(environment: environment)
         var rows: [Row] = []
         var json: [JSONValue] = []
-        for bench in benches {
-            let modelPath: String
-            if bench == .resnet50Perf {
-                modelPath = try resnetModel ?? ResNet50Perf.locateModel(environment: environment)
-            } else {
-                guard let model else {
-                    Console.err("skipping \(bench.name): pass --model FILE.onnx (the exported Fashion-MNIST model)")
-                    continue
-                }
-                modelPath = model
-            }
+        for (bench, modelPath) in zip(benches, models) {
             let r = try benchmarkOne(bench, modelPath: modelPath, runtime: runtime, environment: environment)
             rows += r.rows
             json.append(r.json)

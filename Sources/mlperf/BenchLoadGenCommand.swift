@@ -7,12 +7,18 @@ struct BenchLoadGenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadgen",
         abstract: "LoadGen speed: ours vs the official LoadGen, null SUT, side by side.",
+        usage: "mlperf bench loadgen [<options>]",
         discussion: """
-        Measures, for both implementations: Server — the highest VALID target QPS on a ladder; Offline — samples/s
-        and peak memory per sample; SingleStream — p90 latency; and ours' issue lag at 100k QPS in Server.
-        Goals (issue #2): Server ≥ 1,000,000 QPS VALID; Offline ≥ 40M samples/s and ≤ 48 B/sample;
-        SingleStream p90 ≤ 200 ns; issue-lag p99 ≤ 10 µs at 100k QPS.
-        Writes bench_loadgen.json into --out.
+        Measures, for both implementations: Server — the highest VALID target QPS on a ladder; Offline — \
+        samples/s and peak memory per sample; SingleStream — p90 latency; and ours' issue lag at 100k QPS in \
+        Server. Writes bench_loadgen.json into --out.
+
+        Goals (issue #2): Server ≥ 1,000,000 QPS VALID; Offline ≥ 40M samples/s and ≤ 48 B/sample; SingleStream \
+        p90 ≤ 200 ns; issue-lag p99 ≤ 10 µs at 100k QPS.
+
+        Examples:
+          mlperf bench loadgen
+          mlperf bench loadgen --skip-official --duration-ms 2000
         """
     )
 

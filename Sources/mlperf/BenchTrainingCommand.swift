@@ -11,13 +11,16 @@ struct BenchTrainingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "training",
         abstract: "Time-to-train of the Fashion-MNIST reference: Swift on OpenBLAS against PyTorch.",
+        usage: "mlperf bench training [<options>]",
         discussion: """
             Runs both implementations with the same seeds, alternating, one compute thread each by default, and \
             prints the median time-to-train (run_start to run_stop), the epochs to reach the target, the \
             Swift/PyTorch ratio, and the sgemm rate Swift reached against this machine's measured single-thread \
             sgemm peak. Each run's MLLOG goes to the output directory, with a JSON summary.
 
-            Example: mlperf bench training --runs 5
+            Examples:
+              mlperf bench training --runs 5
+              mlperf bench training --impl swift --runs 3 --verify-onnx
             """
     )
 

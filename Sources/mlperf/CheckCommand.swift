@@ -15,6 +15,7 @@ struct CheckTrainingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "training",
         abstract: "Check MLLOG training logs against the compliance rules (one log, or every result_*.txt in a tree).",
+        usage: "mlperf check training <path> [<options>]",
         discussion: """
         The ruleset is --ruleset, or the benchmark's own (for SwiftMLPerf benchmarks, from submission_benchmark), or \
         the latest official one (6.1.0). Rulesets shipped: the official training 6.1.0 (all of its benchmarks) and \
@@ -24,6 +25,10 @@ struct CheckTrainingCommand: ParsableCommand {
         Beyond the official rules, time going backwards is an error; --official gives exactly the official verdict. \
         In a results tree, one non-compliant run per benchmark directory is accepted (olympic scoring), as the \
         official package checker does. Exit status 1 when the log or tree does not comply.
+
+        Examples:
+          mlperf check training mlperf-results/results/local/fashion-mnist
+          mlperf check training result_0.txt --ruleset 6.1.0 --official
         """)
 
     @Argument(help: "A log file or a directory.")
@@ -115,7 +120,7 @@ struct CheckTrainingCommand: ParsableCommand {
                     if findings.contains(where: \.isError) { ok = false } else { print("  seeds: logged and distinct") }
                 }
                 if let v = try rcpVerdict(logs) {
-                    print("  convergence (RCP): \(v.outcome.rawValue): \(v.message)\(v.scalingFactor > 1 ? String(format: "; score scaling factor %.6f", v.scalingFactor) : "")")
+                    print("  convergence (RCP): \(v.summary)\(v.scalingFactor > 1 ? String(format: "; score scaling factor %.6f", v.scalingFactor) : "")")
                     ok = ok && v.passed
                 }
             }

@@ -7,18 +7,19 @@ struct LoadGenCommand: ParsableCommand {
         commandName: "loadgen",
         abstract: "Run LoadGen against a built-in system under test.",
         discussion: """
-        Settings are built like the official LoadGen's: the official defaults, then the built-in mlperf.conf for
-        --model (if given), then --conf (a user.conf), then audit.config if present in the working directory, then
-        the command-line overrides. Logs go to --out in the official formats (mlperf_log_summary.txt,
+        Settings are built like the official LoadGen's: the official defaults, then the built-in mlperf.conf for \
+        --model (if given), then --conf (a user.conf), then audit.config if present in the working directory, then \
+        the command-line overrides. Logs go to --out in the official formats (mlperf_log_summary.txt, \
         mlperf_log_detail.txt, mlperf_log_accuracy.json) plus results.json.
 
-        SUTs: `null` completes every sample inline (it measures LoadGen itself); `sleep:<µs>[x<workers>]` completes
-        each sample after a fixed service time from worker threads, e.g. `sleep:100x2`.
+        SUTs: `null` completes every sample inline (it measures LoadGen itself); `sleep:<µs>[x<workers>]` \
+        completes each sample after a fixed service time from worker threads, e.g. `sleep:100x2`.
 
         Examples:
-          mlperf loadgen --sut null --scenario Offline --target-qps 1e6 --duration-ms 2000
-          mlperf loadgen --sut sleep:200x2 --scenario Server --target-qps 5000 --duration-ms 5000
-          mlperf loadgen --sut null --model resnet50 --scenario Server --conf user.conf
+          mlperf loadgen --sut null --scenario Offline --duration-ms 2000
+          mlperf loadgen --sut sleep:200x2 --scenario Server --target-qps 5000
+          mlperf loadgen --sut null --model resnet50 --scenario Server \\
+            --conf user.conf
         """
     )
 

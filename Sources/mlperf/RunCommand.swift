@@ -13,30 +13,35 @@ struct RunCommand: ParsableCommand {
         abstract: "Run an inference benchmark: an ONNX model served by ONNX Runtime, in process, under LoadGen.",
         discussion: """
         Benchmarks:
-          fashion-mnist   the Fashion-MNIST CNN trained and exported here (--model FILE.onnx), 10 000 test images
-          resnet50-perf   ResNet-50 from the `onnx` wheel's test models with synthetic 224×224 inputs; its weights
-                          are untrained, so it runs in performance mode only
+          fashion-mnist   the CNN trained here, on the 10 000 test images
+          resnet50-perf   ResNet-50 from the onnx wheel, synthetic 224×224 inputs
 
-        How samples are served: SingleStream and MultiStream run each query directly on LoadGen's issuing thread
-        (MultiStream's 8 samples as one batch); Offline and Server go through a dynamic batcher on --workers
-        threads (batches of up to --batch samples, waiting at most --max-wait-us for a fuller one). ONNX Runtime
+        fashion-mnist uses the model that `mlperf suite` trained \
+        (out/suite/model/fashion-mnist.onnx) unless --model names another; \
+        `mlperf suite --train-only` makes it. resnet50-perf's weights are untrained, so it runs in performance mode \
+        only.
+
+        How samples are served: SingleStream and MultiStream run each query directly on LoadGen's issuing thread \
+        (MultiStream's 8 samples as one batch); Offline and Server go through a dynamic batcher on --workers \
+        threads (batches of up to --batch samples, waiting at most --max-wait-us for a fuller one). ONNX Runtime \
         uses --threads intra-op threads per run (default 1: a second thread was not faster on 2-core machines).
 
-        Settings are built like the official LoadGen's: the official defaults and the built-in mlperf.conf for the
-        benchmark's name, then --conf (a user.conf), then audit.config if present, then the options below. Unless a
-        conf file or an option sets them, the expected latency / expected QPS / Server target QPS come from a short
-        untimed measurement of the model (so LoadGen pre-generates the right number of queries), and the Server
-        latency bound is the benchmark's (fashion-mnist 10 ms, resnet50-perf 1 s). The official minimum duration is
-        10 minutes per run: use --duration-ms for a quick one.
+        Settings are built like the official LoadGen's: the official defaults and the built-in mlperf.conf for the \
+        benchmark's name, then --conf (a user.conf), then audit.config if present, then the options below. Unless \
+        a conf file or an option sets them, the expected latency / expected QPS / Server target QPS come from a \
+        short untimed measurement of the model (so LoadGen pre-generates the right number of queries), and the \
+        Server latency bound is the benchmark's (fashion-mnist 10 ms, resnet50-perf 1 s). The official minimum \
+        duration is 10 minutes per run: use --duration-ms for a quick one.
 
-        Logs go to --out in the official formats (mlperf_log_summary.txt, mlperf_log_detail.txt,
-        mlperf_log_accuracy.json), plus results.json (LoadGen's figures and verdict) and serving.json (the SUT:
+        Logs go to --out in the official formats (mlperf_log_summary.txt, mlperf_log_detail.txt, \
+        mlperf_log_accuracy.json), plus results.json (LoadGen's figures and verdict) and serving.json (the SUT: \
         ONNX Runtime version, model, threads, batching, calibration).
 
         Examples:
+          mlperf run fashion-mnist --scenario Offline --mode accuracy
+          mlperf run fashion-mnist --scenario Server --duration-ms 10000
+          mlperf run fashion-mnist --model my.onnx --scenario SingleStream
           mlperf run resnet50-perf --scenario Offline --duration-ms 10000
-          mlperf run fashion-mnist --model out/fashion-mnist.onnx --scenario Server --duration-ms 10000
-          mlperf run fashion-mnist --model out/fashion-mnist.onnx --scenario Offline --mode accuracy
         """
     )
 
@@ -80,9 +85,9 @@ struct RunCommand: ParsableCommand {
         let outDir = out ?? "out/run/\(bench.name)/\(scen.rawValue)-\(testMode == .accuracyOnly ? "accuracy" : "performance")"
         let environment = ProcessInfo.processInfo.environment
 
+        let modelPath = try model ?? bench.defaultModel(environment: environment)
         Console.err("loading ONNX Runtime …")
         let runtime = try ORTRuntime(environment: environment)
-        let modelPath = try model ?? defaultModel(bench, environment: environment)
         let sessionOptions = ORTSessionOptions(intraOpThreads: threads,
                                                graphOptimization: .init(rawValue: graphOptimization)!)
         let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: sessionOptions)
@@ -156,10 +161,6 @@ struct RunCommand: ParsableCommand {
         if let error = sut.firstError { throw ServingError.inferenceFailed("\(error)") }
     }
 
-    private func defaultModel(_ bench: ServedBenchmark, environment: [String: String]) throws -> String {
-        if bench == .resnet50Perf { return try ResNet50Perf.locateModel(environment: environment) }
-        throw ValidationError("\(bench.name) needs --model FILE.onnx (the model exported by training)")
-    }
 }
 
 /// The QSL of a served benchmark and the same object as the SUT's sample provider.

@@ -12,21 +12,33 @@ struct SuiteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suite",
         abstract: "Run the reference suite: train Fashion-MNIST in Swift, serve it through ONNX Runtime under LoadGen in all four scenarios, check accuracy, print one table.",
+        usage: "mlperf suite [<options>]",
         discussion: """
-        Steps:
-          1. Train the Swift reference (OpenBLAS, 1 thread) to top-1 ≥ 0.90 under the training harness (MLLOG log,
-             compliance check), exporting ONNX. A model trained before in --out is reused unless --retrain.
-          2. Accuracy run (Offline, accuracy mode, all 10 000 test images) and the closed-division check:
-             ≥ 99% of the accuracy the trainer reported.
-          3. Performance runs: SingleStream, MultiStream, Server, Offline, each --duration-ms long (the official
-             minimum is 10 minutes; the default here is sized for a 2-core machine), settings calibrated on the model.
-             A Server run INVALID on latency alone is retried once at 80 % of its target QPS (both runs' logs kept).
-        Output: the table on stdout, and --out/suite.json; every run's official logs under --out.
+        Step 1 trains the Swift reference (OpenBLAS, 1 thread) to top-1 ≥ 0.90 under the training harness (MLLOG \
+        log, compliance check) and exports ONNX to OUT/model/fashion-mnist.onnx, where `mlperf run` and `mlperf \
+        bench inference` find it when no --model is given. A model trained before in --out is reused unless \
+        --retrain; --train-only stops after this step.
+
+        Step 2 is the accuracy run (Offline, accuracy mode, all 10 000 test images) and the closed-division check: \
+        ≥ 99% of the accuracy the trainer reported.
+
+        Step 3 runs SingleStream, MultiStream, Server and Offline in performance mode, each --duration-ms long (the \
+        official minimum is 10 minutes; the default here is sized for a 2-core machine), with settings calibrated \
+        on the model. A Server run INVALID on latency alone is retried once at 80 % of its target QPS (both runs' \
+        logs kept).
+
+        Output: the table on stdout, OUT/suite.json, and every run's official logs under OUT.
+
+        Examples:
+          mlperf suite
+          mlperf suite --train-only
+          mlperf suite --retrain --duration-ms 60000 --out out/suite-long
         """
     )
 
-    @Option(help: "Output directory.") var out: String = "out/suite"
+    @Option(help: "Output directory.") var out: String = SuiteLayout.defaultOutputDirectory
     @Flag(help: "Train a new model even if one was trained before.") var retrain = false
+    @Flag(help: "Only train and export the model (step 1), then stop.") var trainOnly = false
     @Option(help: "Minimum duration of each performance run, in ms.") var durationMs: UInt64 = 10_000
     @Option(help: "Training seed.") var seed: UInt64 = 1
     @Option(help: "System name for the training results layout.") var system: String = "cpu"
@@ -46,11 +58,16 @@ struct SuiteCommand: ParsableCommand {
         // 1. Model.
         let model = try trainedModel()
         if Interrupt.wasInterrupted { throw ExitCode(130) }
+        if trainOnly {
+            Console.out("Model ready: \(model.path) (top-1 \(String(format: "%.4f", model.accuracy))); "
+                        + "`mlperf run fashion-mnist` uses it when no --model is given.")
+            return
+        }
 
         // 2. Accuracy.
         Console.out("\n== [2/3] Accuracy run: fashion-mnist, Offline, accuracy mode, 10 000 test images")
         let accDir = out + "/fashion-mnist/Offline-accuracy"
-        var accRun = try RunCommand.parse(["fashion-mnist", "--scenario", "Offline", "--mode", "accuracy",
+        let accRun = try RunCommand.parse(["fashion-mnist", "--scenario", "Offline", "--mode", "accuracy",
                                            "--model", model.path, "--out", accDir, "--quiet"])
         try accRun.run()
         fflush(nil)
@@ -68,7 +85,7 @@ struct SuiteCommand: ParsableCommand {
             let args = ["fashion-mnist", "--scenario", scenario.rawValue, "--mode", "performance",
                         "--model", model.path, "--duration-ms", "\(durationMs)", "--quiet"]
             try? FileManager.default.removeItem(atPath: dir + "-attempt1")  // a previous suite's retry
-            var run = try RunCommand.parse(args + ["--out", dir])
+            let run = try RunCommand.parse(args + ["--out", dir])
             try run.run()
             fflush(nil)
             var r = try row(scenario: scenario, dir: dir, accuracy: acc)
@@ -83,7 +100,7 @@ struct SuiteCommand: ParsableCommand {
                 try FileManager.default.moveItem(atPath: dir, toPath: firstDir)
                 Console.out("Server INVALID at \(Int(qps)) QPS (latency); retrying once at \(Int(retryQPS)) QPS (first attempt: \(firstDir))")
                 let firstReasons = r["reasons"] ?? []
-                var retry = try RunCommand.parse(args + ["--out", dir, "--target-qps", "\(retryQPS)"])
+                let retry = try RunCommand.parse(args + ["--out", dir, "--target-qps", "\(retryQPS)"])
                 try retry.run()
                 fflush(nil)
                 r = try row(scenario: scenario, dir: dir, accuracy: acc)
@@ -115,8 +132,8 @@ struct SuiteCommand: ParsableCommand {
 
     /// Reuses the model trained before, or trains the Swift reference under the harness (one run, closed rules).
     func trainedModel() throws -> Model {
-        let dir = out + "/model"
-        let onnx = dir + "/fashion-mnist.onnx"
+        let onnx = SuiteLayout.modelPath(benchmark: FashionMNISTBenchmark.name, output: out)
+        let dir = (onnx as NSString).deletingLastPathComponent
         let meta = dir + "/model.json"
         if !retrain, FileManager.default.fileExists(atPath: onnx), let data = FileManager.default.contents(atPath: meta),
            let j = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let a = j["accuracy"] as? Double {

@@ -47,8 +47,10 @@ struct TrainCommand: ParsableCommand {
         Ctrl-C stops the current run; finished runs are kept and scored as a partial result. Ctrl-C twice quits.
 
         Examples:
-          mlperf train fashion-mnist --impl pytorch --runs 5 --system my-box --timeout 20
-          mlperf train fashion-mnist --command "python3 my_trainer.py --seed {seed}" --out results-dir
+          mlperf train fashion-mnist --impl swift --runs 5
+          mlperf train fashion-mnist --impl pytorch --system my-box --timeout 20
+          mlperf train fashion-mnist --out results-dir \\
+            --command "python3 my_trainer.py --seed {seed}"
         """)
 
     @Argument(help: "The benchmark (\(TrainingBenchmarks.all.map(\.name).joined(separator: ", "))).")
@@ -213,7 +215,7 @@ final class ProgressPrinter: @unchecked Sendable {
             print("  NO SCORE: \(r.score.invalidReason ?? "")")
         }
         if let v = r.rcp {
-            print("  convergence (RCP): \(v.outcome.rawValue): \(v.message)")
+            print("  convergence (RCP): \(v.summary)")
             if v.scalingFactor > 1, let s = r.scaledMinutes { print(String(format: "  scaled score: %.4f min (×%.6f)", s, v.scalingFactor)) }
         } else if let n = r.rcpNote {
             print("  convergence (RCP): \(n)")

@@ -113,3 +113,54 @@ struct ProjectPythonTests {
         #expect(message.contains("no Python environment") && message.contains("bash scripts/setup.sh"))
     }
 }
+
+@Suite("scripts/setup.sh")
+struct SetupScriptTests {
+    /// Runs `bash scripts/setup.sh` from `root` with `environment` changes; returns (status, stdout, stderr, seconds).
+    private func setup(in root: String, environment changes: [String: String] = [:]) throws
+        -> (status: Int32, out: String, err: String, seconds: Double) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [root + "/scripts/setup.sh"]
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in changes { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let start = Date()
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self),
+                Date().timeIntervalSince(start))
+    }
+
+    @Test("a second run is a no-op that takes under 5 s")
+    func secondRunIsANoOp() throws {
+        let r = try setup(in: checkoutRoot)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("setup: Debian packages present"))
+        #expect(r.out.contains("setup: Python environment .venv current"))
+        #expect(!r.out.contains("pip install"))
+        #expect(r.seconds < 5, "took \(r.seconds) s")
+    }
+
+    @Test("a failing pip step says what failed, the command and the fix, and exits non-zero")
+    func pipFailureIsExplained() throws {
+        // A copy of the set-up in a scratch checkout, with pip pointed at a closed port (no registry).
+        let root = try Scratch.directory("setup-fail").path
+        try FileManager.default.createDirectory(atPath: root + "/scripts", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: checkoutRoot + "/scripts/setup.sh", toPath: root + "/scripts/setup.sh")
+        try FileManager.default.copyItem(atPath: checkoutRoot + "/requirements.txt", toPath: root + "/requirements.txt")
+        let r = try setup(in: root, environment: ["PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_RETRIES": "0",
+                                                   "PIP_FIND_LINKS": root, "PIP_NO_CACHE_DIR": "1"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("setup: FAILED: pip could not install the pinned Python packages"), "\(r.err)")
+        #expect(r.err.contains("command: \(root)/.venv/bin/python3 -m pip install -r requirements.txt"))
+        #expect(r.err.contains("fix:") && r.err.contains("could not be reached"))
+        #expect(r.err.contains("last lines of \(root)/.setup-logs/pip.log"))
+        #expect(!r.out.contains("setup: done"))
+    }
+}

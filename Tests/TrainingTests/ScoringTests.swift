@@ -89,6 +89,12 @@ import Testing
         #expect(RCPChecker.check(submission: [2, 2, 2, 2, 2], batchSize: 64, records: [rec], submissionRuns: 5, bypass: true).outcome == .bypassed)
         let twoFailed = RCPChecker.check(submission: [6, nil, nil, 6, 6], batchSize: 64, records: [rec], submissionRuns: 5)
         #expect(twoFailed.outcome == .insufficientConvergence)
+        // No run converged, within the drop allowance: never "pass" (the official checker's 1e9-epoch mean passes).
+        for points in [[nil], [nil, nil]] as [[Double?]] {
+            let none = RCPChecker.check(submission: points, batchSize: 64, records: [rec], submissionRuns: 5, drop: 2)
+            #expect(none.outcome == .notApplicable && !none.passed)
+            #expect(none.message == "not applicable: no run converged")
+        }
         #expect(RCPChecker.check(submission: [6, 6, 6, 6, 6], batchSize: 128, records: [rec], submissionRuns: 5).outcome == .missingRCP)
     }
 

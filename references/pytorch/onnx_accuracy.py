@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Scores an exported Fashion-MNIST model with ONNX Runtime (PyPI onnxruntime, the python3 on PATH).
+"""Scores an exported Fashion-MNIST model with ONNX Runtime (PyPI onnxruntime, in the project's .venv).
 
-    python3 references/pytorch/onnx_accuracy.py MODEL.onnx [--data-dir D] [--limit N] [--logits K] [--check]
+    .venv/bin/python3 references/pytorch/onnx_accuracy.py MODEL.onnx [--data-dir D] [--limit N] [--logits K] [--check]
 
 Prints one JSON object: {"correct", "count", "accuracy", "input", "output", "logits" (first K rows, if asked)}.
 Preprocessing is the benchmark's: x / 255 in float32, shape [N, 1, 28, 28]. One intra-op thread.

@@ -3,9 +3,9 @@
 
 The same model, hyper-parameters, data preprocessing and MLLOG keys as the Swift reference
 (Sources/NeuralNet/FashionMNISTReference.swift; values in Sources/Benchmarks/FashionMNIST.swift).
-Runs on Debian's python3-torch (CPU):
+Runs on Debian's python3-torch (CPU), under the project's environment (.venv sees Debian's packages):
 
-    /usr/bin/python3 references/pytorch/train_fashion_mnist.py --seed N [--data-dir D] [--onnx-out F]
+    .venv/bin/python3 references/pytorch/train_fashion_mnist.py --seed N [--data-dir D] [--onnx-out F]
         [--threads 1] [--max-epochs E]
 
 MLLOG lines go to stdout in mlperf_logging's layout; errors go to stderr with exit status 2.
@@ -125,8 +125,8 @@ def main():
     try:
         import torch
     except ImportError:
-        print("error: PyTorch is missing: install python3-torch (apt-get install python3-torch) and run this "
-              "script with /usr/bin/python3", file=sys.stderr)
+        print("error: PyTorch is missing: run `bash scripts/setup.sh` (it installs Debian's python3-torch and "
+              "the project's environment .venv), then run this script with .venv/bin/python3", file=sys.stderr)
         return 2
 
     event("submission_benchmark", BENCHMARK)

@@ -153,6 +153,10 @@ public struct RCPVerdict: Sendable, Equatable {
         case insufficientConvergence = "insufficient_convergence"
         /// Failed, but let through with `--rcp-bypass` (for review), as the official package checker does.
         case bypassed
+        /// No run converged, and no more than the dropped number failed: there is nothing to compare with the
+        /// reference. (The official checker computes a mean of 1e9 epochs here and calls it a pass; that "pass"
+        /// means nothing, and the result has no score anyway.)
+        case notApplicable = "not_applicable"
     }
     public var outcome: Outcome
     public var message: String
@@ -163,6 +167,8 @@ public struct RCPVerdict: Sendable, Equatable {
     /// speed-up; 1 otherwise. Written as `scaling.json` when > 1.
     public var scalingFactor: Double
     public var passed: Bool { outcome == .pass || outcome == .bypassed }
+    /// One line for people: the outcome and the message ("not applicable: no run converged" on its own).
+    public var summary: String { outcome == .notApplicable ? message : "\(outcome.rawValue): \(message)" }
 }
 
 /// The convergence point of one run, read as the official RCP checker reads it.
@@ -236,6 +242,10 @@ public enum RCPChecker {
             return RCPVerdict(outcome: .insufficientConvergence,
                               message: "insufficient convergence: \(failed) runs did not converge (at most \(k))",
                               reference: nil, submissionMean: nil, scalingFactor: 1)
+        }
+        if !points.isEmpty && failed == points.count {
+            return RCPVerdict(outcome: .notApplicable, message: "not applicable: no run converged", reference: nil,
+                              submissionMean: nil, scalingFactor: 1)
         }
         let n = points.count
         let subm = points.map { $0 ?? notConverged }.sorted()
