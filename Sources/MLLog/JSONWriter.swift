@@ -13,10 +13,17 @@ public enum DoubleStyle: Sendable {
 }
 
 /// Serialises `JSONValue` with Python's default separators (`", "` and `": "`), which both official writers use.
+/// By default the output is strict JSON (RFC 8259): NaN and ±infinity, which JSON has no numbers for, are written
+/// as `null`. Only MLLOG lines opt into Python's `NaN` / `Infinity` literals, as the official `json.dumps` writes them.
 public struct JSONWriter: Sendable {
     public var doubleStyle: DoubleStyle
+    /// Write NaN and ±infinity as Python's `NaN`, `Infinity`, `-Infinity` (not JSON) instead of `null`.
+    public var nonFiniteAsLiterals: Bool
 
-    public init(doubleStyle: DoubleStyle = .python) { self.doubleStyle = doubleStyle }
+    public init(doubleStyle: DoubleStyle = .python, nonFiniteAsLiterals: Bool = false) {
+        self.doubleStyle = doubleStyle
+        self.nonFiniteAsLiterals = nonFiniteAsLiterals
+    }
 
     public func string(_ value: JSONValue) -> String {
         var out = ""
@@ -86,6 +93,7 @@ public struct JSONWriter: Sendable {
     }
 
     public func format(_ d: Double) -> String {
+        if !d.isFinite && !nonFiniteAsLiterals { return "null" }
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
         switch doubleStyle {

@@ -43,11 +43,11 @@ public enum MLLogDialect: Sendable {
         out.reserveCapacity(160)
         switch self {
         case .training:
-            let w = JSONWriter(doubleStyle: .python)
+            let w = JSONWriter(doubleStyle: .python, nonFiniteAsLiterals: true)
             out += "{\"namespace\": "
             JSONWriter.writeString(r.namespace, into: &out)
             out += ", \"time_ms\": "
-            out += String(Int64(r.timeMs.rounded(.down)))
+            out += r.timeMs.isFinite ? String(Int64(r.timeMs.rounded(.down))) : w.format(r.timeMs)
             out += ", \"event_type\": \"" + r.eventType.rawValue + "\", \"key\": "
             JSONWriter.writeString(r.key, into: &out)
             out += ", \"value\": "
@@ -56,7 +56,7 @@ public enum MLLogDialect: Sendable {
             w.write(.object(r.metadata), into: &out)
             out += "}"
         case .loadgen:
-            let w = JSONWriter(doubleStyle: .cppStream)
+            let w = JSONWriter(doubleStyle: .cppStream, nonFiniteAsLiterals: true)
             out += "{\"key\": "
             JSONWriter.writeString(r.key, into: &out)
             out += ", \"value\": "

@@ -26,7 +26,7 @@ struct LoadGenCommand: ParsableCommand {
     @Option(help: "The SUT: null | sleep:<µs>[x<workers>].") var sut: String = "null"
     @Option(help: "SingleStream | MultiStream | Server | Offline.") var scenario: String
     @Option(help: "A model of the official benchmark table (e.g. resnet50): applies its mlperf.conf settings.") var model: String?
-    @Option(help: "PerformanceOnly | AccuracyOnly | SubmissionRun | FindPeakPerformance (or performance, accuracy, …).") var mode: String = "PerformanceOnly"
+    @Option(help: "PerformanceOnly | AccuracyOnly | SubmissionRun | FindPeakPerformance (or performance, accuracy, …); default: the conf file's mode, else PerformanceOnly.") var mode: String?
     @Option(help: "A user.conf to apply.") var conf: String?
     @Option(help: "QSL total sample count.") var totalSampleCount: Int = 1024
     @Option(help: "QSL performance sample count.") var performanceSampleCount: Int = 1024
@@ -41,7 +41,7 @@ struct LoadGenCommand: ParsableCommand {
         guard TestScenario(name: scenario) != nil else {
             throw ValidationError("unknown scenario `\(scenario)`; valid: \(TestScenario.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard TestMode(name: mode) != nil else {
+        if let mode, TestMode(name: mode) == nil {
             throw ValidationError("unknown mode `\(mode)`; valid: \(TestMode.allCases.map(\.rawValue).joined(separator: ", ")) (or performance, accuracy, submission, findpeak)")
         }
         _ = try BuiltInSUT.spec(sut)
@@ -50,7 +50,7 @@ struct LoadGenCommand: ParsableCommand {
     func run() throws {
         let scen = TestScenario(name: scenario)!
         var settings = try buildSettings(model: model, scenario: scen, confPath: conf)
-        settings.mode = TestMode(name: mode)!
+        if let mode { settings.mode = TestMode(name: mode)! }  // only a typed --mode overrides the conf's
         overrides.apply(to: &settings)
         if let v = maxDurationMs { settings.maxDurationMs = v }
         if coalesce { settings.serverCoalesceQueries = true }
@@ -70,6 +70,11 @@ struct LoadGenCommand: ParsableCommand {
         line.finish()
         system.shutdown()
         if !quiet, let s = result.summaryText { print(s, terminator: "") }
+        if let reason = result.noTestReason {
+            Console.err("No test was run: \(reason)")
+            Console.err("Logs: \(out)/  (the detail log has the error)")
+            throw ExitCode(1)
+        }
         if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged.") }
         print("Logs: \(out)/  (results.json has every figure and the verdict's reasons)")
         if result.partial {

@@ -47,7 +47,7 @@ struct RunCommand: ParsableCommand {
 
     @Argument(help: "fashion-mnist | resnet50-perf.") var benchmark: String
     @Option(help: "SingleStream | MultiStream | Server | Offline.") var scenario: String
-    @Option(help: "performance | accuracy (or the official mode names).") var mode: String = "performance"
+    @Option(help: "performance | accuracy (or the official mode names; default: the conf file's mode, else performance).") var mode: String?
     @Option(help: "The ONNX model file (resnet50-perf: default is the onnx wheel's light_resnet50.onnx).") var model: String?
     @Option(help: "Largest batch per ORT run (default: SingleStream 1, MultiStream 8, Offline 32, Server 8).") var batch: Int?
     @Option(help: "Worker threads for Offline/Server (default 1).") var workers: Int?
@@ -64,8 +64,10 @@ struct RunCommand: ParsableCommand {
         guard TestScenario(name: scenario) != nil else {
             throw ValidationError("unknown scenario `\(scenario)`; valid: \(TestScenario.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let m = TestMode(name: mode), m == .performanceOnly || m == .accuracyOnly else {
-            throw ValidationError("mode must be performance or accuracy, got `\(mode)`")
+        if let mode {
+            guard let m = TestMode(name: mode), m == .performanceOnly || m == .accuracyOnly else {
+                throw ValidationError("mode must be performance or accuracy, got `\(mode)`")
+            }
         }
         guard ORTSessionOptions.GraphOptimization(rawValue: graphOptimization) != nil else {
             throw ValidationError("--graph-optimization must be disabled, basic, extended or all")
@@ -80,7 +82,14 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let bench = try ServedBenchmark.named(benchmark)
         let scen = TestScenario(name: scenario)!
-        let testMode = TestMode(name: mode)!
+        // Settings first: a conf file's `mode` counts unless --mode was typed (a CLI default never overrides it).
+        var settings = try buildSettings(model: bench.name, scenario: scen, confPath: conf)
+        if let mode { settings.mode = TestMode(name: mode)! }
+        let testMode = settings.mode
+        guard testMode == .performanceOnly || testMode == .accuracyOnly else {
+            throw ValidationError("\(conf ?? "the settings"): mode \(testMode.rawValue) is not supported by `mlperf run` "
+                                  + "(performance or accuracy); `mlperf loadgen` runs the others")
+        }
         if bench.performanceOnly && testMode == .accuracyOnly { throw ServingError.performanceOnly(benchmark: bench.name) }
         let outDir = out ?? "out/run/\(bench.name)/\(scen.rawValue)-\(testMode == .accuracyOnly ? "accuracy" : "performance")"
         let environment = ProcessInfo.processInfo.environment
@@ -93,8 +102,6 @@ struct RunCommand: ParsableCommand {
         let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: sessionOptions)
         let data = try makeData(bench)
 
-        var settings = try buildSettings(model: bench.name, scenario: scen, confPath: conf)
-        settings.mode = testMode
         let confFile = try conf.map { try ConfigFile(path: $0) }
         func confSets(_ key: String) -> Bool {
             confFile?.lookup(model: bench.name, scenario: scen.rawValue, key: key) != nil
@@ -151,6 +158,11 @@ struct RunCommand: ParsableCommand {
         try report.json().write(toFile: outDir + "/serving.json", atomically: true, encoding: .utf8)
 
         if !quiet, let s = result.summaryText { print(s, terminator: "") }
+        if let reason = result.noTestReason {
+            Console.err("No test was run: \(reason)")
+            Console.err("Logs: \(outDir)/  (the detail log has the error)")
+            throw ExitCode(1)
+        }
         if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged to \(outDir)/mlperf_log_accuracy.json.") }
         print(report.oneLine)
         print("Logs: \(outDir)/  (results.json: LoadGen's figures and verdict; serving.json: the SUT)")

@@ -201,6 +201,7 @@ final class ProgressPrinter: @unchecked Sendable {
             let st: String
             switch run.status { case .success: st = "ok"; case .failed(let w): st = "FAILED: " + w; case .cancelled: st = "cancelled" }
             print("  result_\(run.index).txt  seed \(run.seed)  \(t)  \(st)")
+            for w in run.warnings { print("    warning: \(w)") }
         }
         if let s = r.statistics {
             print(String(format: "  successful runs %d: mean %.4f min, median %.4f min, CV %.1f%%, fastest %.4f, slowest %.4f",

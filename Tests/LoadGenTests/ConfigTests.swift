@@ -68,7 +68,8 @@ import Testing
 
     @Test(arguments: [
         ("*.Server.target_qps 100", 1, "expected `model.scenario.key = value`"),
-        ("\n\n*.Server.target_qps = fast", 3, "needs to be an integer or a number"),
+        ("\n\n*.Server.target_qps = fast", 3, "takes a finite number, got `fast`"),
+        ("*.*.my_own_key = fast", 1, "needs to be an integer or a number"),
         ("*.Server.target_qps = 5 # trailing", 1, "a comment must be on its own line"),
         ("target_qps = 5", 1, "key `target_qps`"),
     ])

@@ -21,6 +21,9 @@ public struct TestResult: Sendable {
     public var warnings: [String]
     public var files: [String]
     public var partial: Bool
+    /// Why no test was performed (invalid settings, a QSL without samples, a mode the scenario does not support,
+    /// an unreadable audit.config); nil when the mode's phases ran. The detail log has the same as an error.
+    public var noTestReason: String?
 
     /// VALID ⇔ a performance run was judged VALID and no error was logged.
     public var isValid: Bool { (performance?.isValid ?? false) && errors.isEmpty && !partial }
@@ -82,6 +85,9 @@ struct TestRun {
         detail.log("qsl_reported_performance_count", .int(Int64(qsl.performanceSampleCount)))
         for note in options.configNotes { detail.warning(note) }
 
+        // An audit.config that exists but cannot be read or applied stops the test: running without it would give
+        // a compliance run the wrong settings.
+        var auditProblem: String? = nil
         if let audit = options.auditConfigPath, access(audit, F_OK) == 0 {
             detail.warning("Found Audit Config file (\(audit)). Overriding TestSettings from audit.config file.")
             do {
@@ -89,6 +95,7 @@ struct TestRun {
                 try requested.apply(conf, model: options.model, kind: .auditConfig)
             } catch {
                 detail.error("error_invalid_config", "\(error)")
+                auditProblem = "\(error)"
             }
         }
         let e = EffectiveSettings(requested, qslTotalCount: qsl.totalSampleCount,
@@ -103,9 +110,29 @@ struct TestRun {
         if requested.serverNumIssueQueryThreads > 0 {
             detail.warning("server_num_issue_query_threads is not supported: queries are issued from the test thread.")
         }
+        var noTest: String? = auditProblem
+        for problem in requested.problems() {
+            detail.error("error_invalid_test_settings", problem)
+            noTest = noTest ?? problem
+        }
         if e.performanceSampleCount == 0 || qsl.totalSampleCount == 0 {
-            detail.error("error_invalid_test_settings", "The QSL reports no samples (total \(qsl.totalSampleCount), performance \(e.performanceSampleCount)).")
-            return try finish(e, sutName: sutName, performance: nil, peak: nil)
+            let problem = "The QSL reports no samples (total \(qsl.totalSampleCount), performance \(e.performanceSampleCount))."
+            detail.error("error_invalid_test_settings", problem)
+            noTest = noTest ?? problem
+        }
+        if e.mode == .findPeakPerformance && e.scenario != .server {
+            let problem = "Find peak performance is only supported for the Server scenario."
+            detail.error("error_invalid_config", problem)
+            noTest = noTest ?? problem
+        }
+        if noTest == nil, e.mode != .accuracyOnly, !e.performanceIssueUnique,
+           let problem = QueryBudget.check(e, limitBytes: options.queryMemoryLimitBytes) {
+            detail.error("error_invalid_test_settings", problem)
+            noTest = problem
+        }
+        if let noTest {
+            detail.log("generic_message", .string("No test was run: \(noTest)"))
+            return try finish(e, sutName: sutName, performance: nil, peak: nil, noTest: noTest)
         }
 
         var performance: PerformanceSummary? = nil
@@ -119,11 +146,7 @@ struct TestRun {
             try runAccuracy(e)
             if !cancelled { performance = try runPerformance(e) }
         case .findPeakPerformance:
-            if e.scenario != .server {
-                detail.error("error_invalid_config", "Find peak performance is only supported for the Server scenario.")
-            } else {
-                (performance, peak) = try findPeak(e)
-            }
+            (performance, peak) = try findPeak(e)
         }
         return try finish(e, sutName: sutName, performance: performance, peak: peak)
     }
@@ -209,6 +232,13 @@ struct TestRun {
         var upper = lower
         while true {
             upper = lower * (1 + requested.serverFindPeakQPSBoundaryStepSize)
+            var next = s
+            next.targetQPS = upper
+            if let problem = QueryBudget.check(next, limitBytes: options.queryMemoryLimitBytes) {
+                detail.error("error_invalid_test_settings", "FindPeakPerformance stopped before \(upper) QPS: \(problem) "
+                             + "The peak is at least \(lower) QPS.")
+                return (lastGood, lower)
+            }
             let r = try runAt(upper, &self)
             if cancelled { return (lastGood, lower) }
             if !r.perfConstraintsMet { break }
@@ -321,7 +351,7 @@ struct TestRun {
     }
 
     mutating func finish(_ e: EffectiveSettings, sutName: String, performance p: PerformanceSummary?,
-                         peak: Double?) throws -> TestResult {
+                         peak: Double?, noTest: String? = nil) throws -> TestResult {
         var files = [detail.path]
         let accPath = options.log.path("accuracy", "json")
         try AccuracyLogWriter.write(path: accPath, entries: accuracyEntries)
@@ -335,11 +365,19 @@ struct TestRun {
             try writeFile(path, text)
             files.insert(path, at: 0)
             summary = text
+        } else {
+            // Without a performance run the official LoadGen still writes the summary: its warning and error lines.
+            var text = ""
+            SummaryText.footer(warnings: detail.warnings.count, errors: detail.errors.count, &text)
+            let path = options.log.path("summary", "txt")
+            try writeFile(path, text)
+            files.insert(path, at: 0)
         }
         detail.log("num_errors", .int(Int64(detail.errors.count)))
         var result = TestResult(settings: e, sutName: sutName, performance: p, peakQPS: peak,
                                 accuracyLoggedSamples: accuracyEntries.count, summaryText: summary,
-                                errors: detail.errors, warnings: detail.warnings, files: files, partial: cancelled)
+                                errors: detail.errors, warnings: detail.warnings, files: files, partial: cancelled,
+                                noTestReason: noTest)
         let jsonPath = options.log.outputDirectory + "/results.json"
         try writeFile(jsonPath, ResultsJSON.render(result, model: options.model, requested: requested))
         result.files.append(jsonPath)

@@ -56,6 +56,8 @@ public struct RunOptions: Sendable {
     public var progressIntervalMs: Int = 500
     /// Notes to put into the detail log as warnings (e.g. from user.conf parsing).
     public var configNotes: [String] = []
+    /// The most memory a performance run's queries may take (`QueryBudget`); default half the physical memory.
+    public var queryMemoryLimitBytes: Double = QueryBudget.defaultLimitBytes()
 
     public init(log: LogSettings = LogSettings()) { self.log = log }
 }

@@ -54,6 +54,10 @@ public struct ConfigFile: Sendable {
                 throw ConfigError(file: name, line: lineNo, message: "key `\(tokens[0])`: \(expected)")
             }
             let value = String(tokens[2])
+            // A LoadGen setting's value must be exactly of the setting's type; any other key needs some number.
+            if let problem = ConfigFile.typeProblem(key: String(parts[parts.count - 1]), value: value) {
+                throw ConfigError(file: name, line: lineNo, message: "`\(tokens[0])`: \(problem)")
+            }
             guard ConfigFile.parseUInt(value) != nil || ConfigFile.parseDouble(value) != nil else {
                 throw ConfigError(file: name, line: lineNo,
                                   message: "value `\(value)` of `\(tokens[0])` needs to be an integer or a number")
@@ -64,8 +68,13 @@ public struct ConfigFile: Sendable {
         }
     }
 
-    /// Reads and parses a file.
+    /// Reads and parses a file. A path that is a directory, cannot be opened or fails while being read is an
+    /// error (never an empty configuration).
     public init(path: String) throws(ConfigError) {
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            throw ConfigError(file: path, line: 0, message: "is a directory, not a config file")
+        }
         guard let f = fopen(path, "rb") else {
             throw ConfigError(file: path, line: 0, message: "cannot open: \(String(cString: strerror(errno)))")
         }
@@ -77,7 +86,53 @@ public struct ConfigFile: Sendable {
             if n <= 0 { break }
             bytes.append(contentsOf: buf[0..<n])
         }
+        if ferror(f) != 0 {
+            throw ConfigError(file: path, line: 0, message: "cannot be read: \(String(cString: strerror(errno)))")
+        }
         try self.init(name: path, text: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Keys whose value is a floating-point number (the official LoadGen reads them with `strtod`); every other
+    /// known key takes an unsigned integer (read with `strtoull`, base 0).
+    static let numberKeys: Set<String> = ["accuracy_log_probability", "target_latency_percentile", "target_qps"]
+
+    /// Why `value` is not exactly what `key`'s type accepts, with what the official LoadGen does with it instead
+    /// (it accepts any token that `strtoul` or `strtod` reads whole, then reads the key's type from the leading part:
+    /// `1.5e3` becomes 1 for an integer key, `-5` becomes 2^64 − 5); nil when the value is exact, or when the key is
+    /// not a LoadGen setting.
+    static func typeProblem(key: String, value: String) -> String? {
+        guard knownKeys.contains(key) else { return nil }
+        let official: String
+        if !officialAcceptsToken(value) {
+            official = "the official LoadGen rejects the whole file (value needs to be integer or double)"
+        } else if numberKeys.contains(key) {
+            official = "the official LoadGen would read \(value.withCString { strtod($0, nil) })"
+        } else {
+            official = "the official LoadGen would read \(value.withCString { strtoull($0, nil, 0) })"
+        }
+        if numberKeys.contains(key) {
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let (d, whole) = value.withCString { p -> (Double, Bool) in
+                let d = strtod(p, &end)
+                return (d, end.map { $0.pointee == 0 } ?? false)
+            }
+            if whole && d.isFinite { return nil }
+            return "takes a finite number, got `\(value)` (\(official))"
+        }
+        if parseUInt(value) != nil { return nil }
+        return "takes an unsigned integer (decimal, 0x hex or 0-prefixed octal), got `\(value)` (\(official))"
+    }
+
+    /// The official line parser's test: the token is read whole by `strtoul(…, 0)` or by `strtod`.
+    static func officialAcceptsToken(_ value: String) -> Bool {
+        value.withCString { p in
+            var end: UnsafeMutablePointer<CChar>? = nil
+            _ = strtoul(p, &end, 0)
+            if let e = end, e.pointee == 0, e != UnsafeMutablePointer(mutating: p) { return true }
+            _ = strtod(p, &end)
+            if let e = end, e.pointee == 0, e != UnsafeMutablePointer(mutating: p) { return true }
+            return false
+        }
     }
 
     /// The official lookup order: `model.scenario.key`, `*.scenario.key`, `model.*.key`, `*.*.key`.
@@ -157,6 +212,16 @@ extension TestSettings {
         func u(_ key: String, _ s: String? = nil) -> UInt64? { find(key, s).map(ConfigFile.uintValue) }
         func d(_ key: String, _ s: String? = nil) -> Double? { find(key, s).map(ConfigFile.doubleValue) }
         func b(_ key: String, _ s: String? = nil) -> Bool? { u(key, s).map { $0 != 0 } }
+        /// A value in milliseconds, as nanoseconds; one that does not fit in 64 bits is an error, not a trap.
+        func ms(_ key: String, _ s: String) throws(ConfigError) -> UInt64? {
+            guard let entry = conf.lookup(model: model, scenario: s, key: key) else { return nil }
+            let v = ConfigFile.uintValue(entry.value).multipliedReportingOverflow(by: 1_000_000)
+            if v.overflow {
+                throw ConfigError(file: conf.name, line: entry.line,
+                                  message: "`\(key)` = \(entry.value) ms does not fit in 64-bit nanoseconds")
+            }
+            return v.partialValue
+        }
 
         if kind == .mlperfConf {
             if let v = u("qsl_rng_seed") { qslRngSeed = v }
@@ -179,8 +244,8 @@ extension TestSettings {
         if let v = b("use_token_latencies") {
             useTokenLatencies = v
             if v {
-                if let t = u("ttft_latency", "Server") { serverTTFTLatency = t * 1_000_000 }
-                if let t = u("tpot_latency", "Server") { serverTPOTLatency = t * 1_000_000 }
+                if let t = try ms("ttft_latency", "Server") { serverTTFTLatency = t }
+                if let t = try ms("tpot_latency", "Server") { serverTPOTLatency = t }
             }
         }
         if let v = b("infer_token_latencies") { inferTokenLatencies = v }
@@ -189,9 +254,9 @@ extension TestSettings {
         if let v = d("target_latency_percentile", "MultiStream") { multiStreamTargetLatencyPercentile = v * 0.01 }
         if let v = d("target_latency_percentile", "Server") { serverTargetLatencyPercentile = v * 0.01 }
         if let v = u("samples_per_query", "MultiStream") { multiStreamSamplesPerQuery = v }
-        if let v = u("target_latency", "Server") { serverTargetLatencyNs = v * 1_000_000 }
-        if let v = u("target_latency", "SingleStream") { singleStreamExpectedLatencyNs = v * 1_000_000 }
-        if let v = u("target_latency", "MultiStream") { multiStreamExpectedLatencyNs = v * 1_000_000 }
+        if let v = try ms("target_latency", "Server") { serverTargetLatencyNs = v }
+        if let v = try ms("target_latency", "SingleStream") { singleStreamExpectedLatencyNs = v }
+        if let v = try ms("target_latency", "MultiStream") { multiStreamExpectedLatencyNs = v }
         if let v = b("performance_issue_unique") { performanceIssueUnique = v }
         if let v = b("performance_issue_same") { performanceIssueSame = v }
         if let v = u("performance_issue_same_index") { performanceIssueSameIndex = v }

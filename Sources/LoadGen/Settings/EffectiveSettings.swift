@@ -95,14 +95,27 @@ public struct EffectiveSettings: Sendable, Equatable {
             maxAsyncQueries = 1
             samplesPerQuery = s.performanceIssueUnique
                 ? performanceSampleCount
-                : max(s.minQueryCount, UInt64(1.1 * (Double(s.minDurationMs) / 1000) * targetQPS))
+                : max(s.minQueryCount, saturatingUInt64(1.1 * (Double(s.minDurationMs) / 1000) * targetQPS))
             minQueryCount = 1
             targetDurationMs = 0
         }
-        if s.scenario == .singleStream && s.sampleConcatenatePermutation && performanceSampleCount > 0 {
-            minQueryCount = max(minQueryCount, UInt64(2.0 * (Double(s.minDurationMs) / 1000) * targetQPS))
-            minQueryCount += performanceSampleCount - minQueryCount % performanceSampleCount
+        // Equal issue in SingleStream pads min_query_count up to a multiple of the count the QSL reports, not the
+        // effective performance_sample_count: an override does not change it (official
+        // test_settings_internal.cc; checked against the official wheel in RunBehaviourTests).
+        let qslCount = UInt64(qslPerformanceCount)
+        if s.scenario == .singleStream && s.sampleConcatenatePermutation && qslCount > 0 {
+            minQueryCount = max(minQueryCount, saturatingUInt64(2.0 * (Double(s.minDurationMs) / 1000) * targetQPS))
+            minQueryCount = minQueryCount.addingReportingOverflow(qslCount - minQueryCount % qslCount).overflow
+                ? .max : minQueryCount + (qslCount - minQueryCount % qslCount)
         }
-        minSampleCount = minQueryCount * samplesPerQuery
+        let product = minQueryCount.multipliedReportingOverflow(by: samplesPerQuery)
+        minSampleCount = product.overflow ? .max : product.partialValue
     }
+}
+
+/// `UInt64(d)` without the trap: NaN and values ≤ 0 give 0, values past the range give `UInt64.max`. Invalid settings
+/// are reported by `TestSettings.problems`; this only keeps the arithmetic that logs them from crashing.
+func saturatingUInt64(_ d: Double) -> UInt64 {
+    if d.isNaN || d <= 0 { return 0 }
+    return d >= 18_446_744_073_709_551_615.0 ? .max : UInt64(d)
 }

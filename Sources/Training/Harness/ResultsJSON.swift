@@ -29,6 +29,7 @@ public enum ResultsJSON {
                 JSONField("exit_status", run.exitStatus.map { .int(Int64($0)) } ?? .null),
                 JSONField("wall_seconds", .double(run.wallSeconds)),
                 JSONField("output_tail", .array(run.outputTail.map { .string($0) })),
+                JSONField("warnings", .array(run.warnings.map { .string($0) })),
                 JSONField("log_issues", .array(run.parseIssues.map { .string($0.description) })),
             ])
         }

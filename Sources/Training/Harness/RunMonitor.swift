@@ -35,6 +35,10 @@ struct RunMonitor {
     var runStartMs: Double?
     var runStopMs: Double?
     var runStopStatus: String?
+    /// run_start lines seen before the timed region closed (more than one is warned about).
+    var runStartCount = 0
+    /// Non-finite times and qualities, one sentence each: such a run cannot be scored.
+    var nonFinite: [String] = []
     var firstEpochTimeMs: Double?
     var epochsDone = 0
     var sawEpochStop = false
@@ -68,10 +72,20 @@ struct RunMonitor {
     }
 
     mutating func observe(_ r: MLLogRecord) {
+        if !r.timeMs.isFinite && (r.key == MLLogKey.runStart || r.key == MLLogKey.runStop) {
+            nonFinite.append("\(r.key) has time_ms \(r.timeMs)")
+        }
+        // The timed region as the official result summarizer reads it: the last run_start and the first run_stop
+        // before both are known (a second run_start moves the start; lines after both are ignored).
+        let closed = runStartMs != nil && runStopMs != nil
         switch r.key {
-        case MLLogKey.runStart: if runStartMs == nil { runStartMs = r.timeMs }
+        case MLLogKey.runStart:
+            if !closed {
+                runStartMs = r.timeMs
+                runStartCount += 1
+            }
         case MLLogKey.runStop:
-            if runStopMs == nil {
+            if !closed {
                 runStopMs = r.timeMs
                 runStopStatus = r.metadata(MLLogMetadataKey.status)?.stringValue
             }
@@ -89,6 +103,10 @@ struct RunMonitor {
             lastEpochStopMs = r.timeMs
         case MLLogKey.evalAccuracy:
             guard let q = r.value.doubleValue else { break }
+            guard q.isFinite else {
+                nonFinite.append("eval_accuracy is \(q)")
+                break
+            }
             progress.latestQuality = q
             if let b = progress.bestQuality {
                 progress.bestQuality = benchmark.higherIsBetter ? max(b, q) : min(b, q)

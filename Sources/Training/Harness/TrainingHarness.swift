@@ -60,6 +60,8 @@ public struct RunResult: Sendable {
     public var wallSeconds: Double
     /// The last lines of an external command's output that were not MLLOG (a traceback, usually), for failed runs.
     public var outputTail: [String] = []
+    /// Things about the run's log worth a warning that do not fail it (e.g. two run_start lines).
+    public var warnings: [String] = []
 
     public var minutes: Double? { timeToTrainMs.map { $0 / 60000 } }
     public var succeeded: Bool { status == .success }
@@ -328,11 +330,20 @@ public struct TrainingHarness: Sendable {
         let report = checker.check(parsed)
         let convergence = RCPChecker.convergencePoint(parsed)
         var ttt: Double?
-        if let a = m.runStartMs, let b = m.runStopMs { ttt = b - a }
+        if let a = m.runStartMs, let b = m.runStopMs, a.isFinite, b.isFinite { ttt = b - a }
+        var warnings: [String] = []
+        if m.runStartCount > 1 {
+            warnings.append("the log has \(m.runStartCount) run_start lines before run_stop; time to train is measured "
+                            + "from the last one, as the official result summarizer does")
+        }
         let loggedDivision = m.entries.first { $0.record.key == MLLogKey.submissionDivision }?.record.value.stringValue
         let loggedBenchmark = m.entries.first { $0.record.key == MLLogKey.submissionBenchmark }?.record.value.stringValue
         if failure == nil && !cancelled {
             if m.entries.isEmpty { failure = "no MLLOG lines in the workload's output" }
+            else if !m.nonFinite.isEmpty {
+                failure = "the log has non-finite numbers, so the run cannot be scored: "
+                    + m.nonFinite.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "; ")
+            }
             else if let d = loggedDivision, d != options.division {
                 failure = "the workload logged submission_division '\(d)' but this session is --division \(options.division)"
             } else if let b = loggedBenchmark, !benchmark.matches(b) {
@@ -358,6 +369,7 @@ public struct TrainingHarness: Sendable {
                          compliance: report, parseIssues: m.issues, exitStatus: exitStatus,
                          wallSeconds: monotonicSeconds() - start)
         if case .failed = status { result.outputTail = tailLines }
+        result.warnings = warnings
         return result
     }
 }

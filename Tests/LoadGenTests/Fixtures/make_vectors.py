@@ -40,6 +40,21 @@ CONFIGS = [
          settings=dict(min_duration_ms=0, min_query_count=10)),
     dict(name="accuracy_server", scenario="Server", mode="AccuracyOnly", total=600, perf=256,
          settings=dict(server_target_qps=100000.0, min_duration_ms=0, min_query_count=10)),
+    # Equal issue with performance_sample_count_override: SingleStream pads min_query_count to a multiple of the
+    # QSL-reported count (1024), not the override (64); Server and Offline pad to the loaded set (the override).
+    dict(name="singlestream_equal_issue_override", scenario="SingleStream", mode="PerformanceOnly", total=1024, perf=1024,
+         settings=dict(min_duration_ms=1000, min_query_count=100, sample_concatenate_permutation=True,
+                       performance_sample_count_override=64, single_stream_expected_latency_ns=10000000,
+                       accuracy_log_probability=1.0)),
+    dict(name="server_equal_issue_override", scenario="Server", mode="PerformanceOnly", total=1000, perf=300,
+         settings=dict(server_target_qps=5000.0, min_duration_ms=0, min_query_count=200, sample_concatenate_permutation=True,
+                       performance_sample_count_override=128, accuracy_log_probability=1.0)),
+    dict(name="offline_equal_issue_override", scenario="Offline", mode="PerformanceOnly", total=1000, perf=256,
+         settings=dict(min_duration_ms=0, min_query_count=600, sample_concatenate_permutation=True,
+                       performance_sample_count_override=100, accuracy_log_probability=1.0)),
+    dict(name="accuracy_offline_overrides", scenario="Offline", mode="AccuracyOnly", total=700, perf=256,
+         settings=dict(min_duration_ms=0, min_query_count=10, accuracy_sample_count_override=300,
+                       performance_sample_count_override=128)),
     dict(name="server_sampled_log", scenario="Server", mode="PerformanceOnly", total=1024, perf=1024,
          settings=dict(server_target_qps=20000.0, min_duration_ms=0, min_query_count=2000, accuracy_log_rng_seed=720381539243781796,
                        accuracy_log_sampling_target=300)),
@@ -64,10 +79,13 @@ def run(cfg):
     lg.DestroySUT(sut)
     lg.DestroyQSL(qsl)
     detail = {}
+    errors = []
     for line in open(os.path.join(out, "mlperf_log_detail.txt")):
         if line.startswith(":::MLLOG"):
             j = json.loads(line[len(":::MLLOG"):])
             detail.setdefault(j["key"], j["value"])
+            if j.get("metadata", {}).get("is_error"):
+                errors.append(j["value"])
     acc = json.load(open(os.path.join(out, "mlperf_log_accuracy.json")))
     samples = sorted((e["seq_id"], e["qsl_idx"]) for e in acc)
     for f in os.listdir(out):
@@ -83,6 +101,7 @@ def run(cfg):
         effective_samples_per_query=detail.get("effective_samples_per_query"),
         result_query_count=detail.get("result_query_count"),
         samples=samples,
+        errors=errors,
     )
     return rec
 

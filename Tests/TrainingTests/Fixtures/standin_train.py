@@ -7,7 +7,9 @@ plausible MLLOG run with the Fashion-MNIST closed hyper-parameters and evaluates
 test accuracy reaches the target (0.90) or after 15 epochs (status aborted).
 
 Options: --seed N (required), --benchmark NAME, --division closed|open, --log FILE (write MLLOG there instead of
-stdout), --misbehave crash|hang|no-run-stop|garbage[@RUN] (for failure tests), --sleep S (extra seconds per epoch).
+stdout), --misbehave crash|hang|no-run-stop|garbage|nan-stop-time|nan-quality|two-run-start[@RUN] (for failure
+tests), --sleep S (extra seconds per epoch). two-run-start logs run_start twice, the log clock jumping 60 s forward
+between them.
 Uses numpy (installed with mlperf-logging) when present, else pure Python on a smaller problem.
 """
 import argparse, json, os, random, sys, time
@@ -27,11 +29,13 @@ if "@" in args.misbehave:
 
 out = open(args.log, "w") if args.log else sys.stdout
 
-def log(kind, key, value=None, **md):
+clock_offset_ms = 0
+
+def log(kind, key, value=None, time_ms=None, **md):
     meta = {"file": "standin_train.py", "lineno": sys._getframe(1).f_lineno}
     meta.update(md)
-    rec = {"namespace": "", "time_ms": int(time.time() * 1e3), "event_type": kind, "key": key, "value": value,
-           "metadata": meta}
+    t = int(time.time() * 1e3) + clock_offset_ms if time_ms is None else time_ms
+    rec = {"namespace": "", "time_ms": t, "event_type": kind, "key": key, "value": value, "metadata": meta}
     out.write(":::MLLOG " + json.dumps(rec) + "\n")
     out.flush()
 
@@ -62,6 +66,9 @@ if args.misbehave == "garbage":
     out.write(":::MLLOG {\"namespace\": \"\", \"time_ms\": 17000000\n")
     out.write("some framework chatter without the token\n")
 log("INTERVAL_START", "run_start")
+if args.misbehave == "two-run-start":
+    clock_offset_ms = 60000
+    log("INTERVAL_START", "run_start")
 status = "aborted"
 for epoch in range(1, 16):
     log("INTERVAL_START", "block_start", first_epoch_num=epoch, epoch_count=1)
@@ -83,7 +90,7 @@ for epoch in range(1, 16):
     log("INTERVAL_START", "eval_start", epoch_num=epoch)
     acc = float(((xte @ W + b).argmax(1) == yte).mean())
     log("INTERVAL_END", "eval_stop", epoch_num=epoch)
-    log("POINT_IN_TIME", "eval_accuracy", acc, epoch_num=epoch)
+    log("POINT_IN_TIME", "eval_accuracy", float("nan") if args.misbehave == "nan-quality" else acc, epoch_num=epoch)
     log("INTERVAL_END", "block_stop", first_epoch_num=epoch)
     if args.misbehave == "crash" and epoch == 2:
         raise SystemExit("stand-in: simulated crash")
@@ -92,5 +99,7 @@ for epoch in range(1, 16):
     if acc >= 0.90:
         status = "success"
         break
-if args.misbehave != "no-run-stop":
+if args.misbehave == "nan-stop-time":
+    log("INTERVAL_END", "run_stop", time_ms=float("nan"), status=status)
+elif args.misbehave != "no-run-stop":
     log("INTERVAL_END", "run_stop", status=status)

@@ -1,0 +1,219 @@
+import Foundation
+import LoadGen
+import TestSupport
+import Testing
+
+/// The official LoadGen run once by `Fixtures/official_probe.py` (null SUT): its `FromConfig` return code, the first
+/// value of every detail-log key and its summary text.
+struct OfficialProbe {
+    var fromConfig: Int?
+    var detail: [String: Any]
+    var summary: String
+
+    static func run(conf: String?, model: String = "resnet50", scenario: TestScenario, mode: TestMode,
+                    total: Int = 64, perf: Int = 64) throws -> OfficialProbe {
+        let script = OfficialVectorsTests.fixtureDir.appendingPathComponent("official_probe.py").path
+        let out = try Scratch.directory("official-probe").path
+        let text = try Python.run("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+                                  arguments: [script, conf ?? "-", model, scenario.rawValue, mode.rawValue, String(total),
+                                              String(perf), out], interpreter: Python.project)
+        let obj = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        return OfficialProbe(fromConfig: (obj["from_config"] as? NSNumber)?.intValue,
+                             detail: obj["detail"] as? [String: Any] ?? [:], summary: obj["summary"] as? String ?? "")
+    }
+}
+
+/// Inputs from the field that broke LoadGen, each checked against the official LoadGen where it has an answer.
+@Suite("LoadGen field faults")
+struct FieldFaultTests {
+    private func write(_ text: String, _ name: String = "user.conf") throws -> String {
+        let path = try Scratch.directory("conf").path + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    // MARK: conf values whose meaning depends on the parser
+
+    @Test("a conf value that is not exactly its key's type is an error naming file, line, key and the official reading",
+          arguments: [
+            ("Offline", "min_duration", "1.5e3", "requested_min_duration_ms"),
+            ("SingleStream", "min_query_count", "-5", "requested_min_query_count"),
+            ("SingleStream", "max_query_count", "2.9", "requested_max_query_count"),
+            ("Offline", "performance_sample_count_override", "1e2", "requested_performance_sample_count_override"),
+          ])
+    func inexactValues(scenario: String, key: String, value: String, officialKey: String) throws {
+        let text = "# a comment\n*.\(scenario).\(key) = \(value)\n"
+        let path = try write(text)
+        let official = try OfficialProbe.run(conf: path, scenario: TestScenario(name: scenario)!, mode: .accuracyOnly)
+        #expect(official.fromConfig == 0, "the official LoadGen accepts the token")
+        let read = (official.detail[officialKey] as? NSNumber).map { "\($0.uint64Value)" } ?? "?"
+        #expect {
+            _ = try ConfigFile(path: path)
+        } throws: { error in
+            let e = error as! ConfigError
+            return e.file == path && e.line == 2 && e.message.contains("`*.\(scenario).\(key)`")
+                && e.message.contains("got `\(value)`") && e.message.contains("the official LoadGen would read \(read)")
+        }
+    }
+
+    @Test("a token the official parser refuses is reported as such; exact integers in any base are accepted")
+    func refusedAndExactTokens() throws {
+        let path = try write("*.Offline.target_qps = 3x\n")
+        let official = try OfficialProbe.run(conf: path, scenario: .offline, mode: .accuracyOnly)
+        #expect(official.fromConfig == -22, "EINVAL: the official LoadGen applies nothing from the file")
+        #expect {
+            _ = try ConfigFile(path: path)
+        } throws: { error in "\(error)".contains("the official LoadGen rejects the whole file") }
+
+        let exact = try write("*.SingleStream.min_query_count = 0x20\n*.Offline.min_query_count = 010\n*.Offline.target_qps = 0x10\n")
+        let conf = try ConfigFile(path: exact)
+        for (scenario, key, officialKey) in [(TestScenario.singleStream, "min_query_count", "requested_min_query_count"),
+                                             (.offline, "min_query_count", "requested_min_query_count"),
+                                             (.offline, "target_qps", "requested_offline_expected_qps")] {
+            var s = TestSettings()
+            s.scenario = scenario
+            try s.apply(conf, model: "resnet50", kind: .userConf)
+            let ours: Double = key == "target_qps" ? s.offlineExpectedQPS : Double(s.minQueryCount)
+            let theirs = try OfficialProbe.run(conf: exact, scenario: scenario, mode: .accuracyOnly)
+            #expect((theirs.detail[officialKey] as? NSNumber)?.doubleValue == ours, "\(scenario) \(key)")
+        }
+    }
+
+    @Test("a millisecond value that overflows 64-bit nanoseconds is an error, not a trap")
+    func millisecondOverflow() throws {
+        for key in ["Server.target_latency", "SingleStream.target_latency", "MultiStream.target_latency"] {
+            let conf = try ConfigFile(name: "u.conf", text: "*.\(key) = 99999999999999\n")
+            var s = TestSettings()
+            s.scenario = TestScenario(name: String(key.split(separator: ".")[0]))!
+            #expect(throws: ConfigError.self) { try s.apply(conf, model: "x", kind: .userConf) }
+        }
+        let llm = try ConfigFile(name: "u.conf", text: "*.Server.use_token_latencies = 1\n*.Server.ttft_latency = 99999999999999\n")
+        var s = TestSettings()
+        s.scenario = .server
+        #expect(throws: ConfigError.self) { try s.apply(llm, model: "x", kind: .userConf) }
+    }
+
+    // MARK: settings that crashed or never ended
+
+    /// One invalid value per case, named `setting=value` after the official setting the error must name.
+    static let invalidCases = ["server_target_qps=0", "server_target_qps=-3", "server_target_qps=nan",
+                               "server_target_qps=inf", "offline_expected_qps=-5", "single_stream_expected_latency_ns=0",
+                               "multi_stream_samples_per_query=0", "server_target_latency_percentile=1.5",
+                               "accuracy_log_probability=2"]
+
+    static func applyInvalid(_ name: String, to s: inout TestSettings) {
+        switch name {
+        case "server_target_qps=0": s.scenario = .server; s.serverTargetQPS = 0
+        case "server_target_qps=-3": s.scenario = .server; s.serverTargetQPS = -3
+        case "server_target_qps=nan": s.scenario = .server; s.serverTargetQPS = .nan
+        case "server_target_qps=inf": s.scenario = .server; s.serverTargetQPS = .infinity
+        case "offline_expected_qps=-5": s.scenario = .offline; s.offlineExpectedQPS = -5
+        case "single_stream_expected_latency_ns=0": s.singleStreamExpectedLatencyNs = 0
+        case "multi_stream_samples_per_query=0": s.scenario = .multiStream; s.multiStreamSamplesPerQuery = 0
+        case "server_target_latency_percentile=1.5": s.scenario = .server; s.serverTargetLatencyPercentile = 1.5
+        case "accuracy_log_probability=2": s.accuracyLogProbability = 2
+        default: Issue.record("unknown case \(name)")
+        }
+    }
+
+    @Test("settings no test can run with: one error naming the setting, no trap, no test",
+          arguments: FieldFaultTests.invalidCases)
+    func invalidSettingsRunNoTest(_ name: String) throws {
+        let setting = String(name.split(separator: "=")[0])
+        var s = TestSettings()
+        s.minDurationMs = 0
+        Self.applyInvalid(name, to: &s)
+        let (r, dir) = try runTest(NullSUT(), s)
+        #expect(r.noTestReason?.hasPrefix(setting) == true, "\(r.noTestReason ?? "nil")")
+        #expect(r.performance == nil && !r.isValid)
+        #expect(r.errors.contains { $0.contains(setting) })
+        let detail = try String(contentsOfFile: dir.path + "/mlperf_log_detail.txt", encoding: .utf8)
+        #expect(detail.contains("\"error_invalid_test_settings\""))
+    }
+
+    @Test("settings that imply more queries than memory holds are refused up front, saying how many")
+    func queryMemoryBound() throws {
+        var s = TestSettings()
+        s.scenario = .server
+        s.serverTargetQPS = 1e9
+        let (r, _) = try runTest(NullSUT(), s)
+        #expect(r.noTestReason?.contains("imply 10000000000 queries") == true, "\(r.noTestReason ?? "nil")")
+        #expect(r.noTestReason?.contains("GiB") == true)
+        // The same settings fit a larger limit: the check is a budget, not a hard-coded rate.
+        var e = EffectiveSettings(s, qslTotalCount: 64, qslPerformanceCount: 64)
+        #expect(QueryBudget.check(e, limitBytes: 1e15) == nil)
+        e.targetQPS = 1000
+        #expect(QueryBudget.implied(e).queries == 10_000)
+        // Offline: one query of samples_per_query samples.
+        var off = TestSettings()
+        off.scenario = .offline
+        off.offlineExpectedQPS = 1e12
+        let (ro, _) = try runTest(NullSUT(), off)
+        #expect(ro.noTestReason?.contains("offline_expected_qps") == true, "\(ro.noTestReason ?? "nil")")
+    }
+
+    @Test("FindPeakPerformance stops its search at the memory budget with the peak found so far")
+    func findPeakStopsAtTheBudget() throws {
+        var s = TestSettings()
+        s.scenario = .server
+        s.mode = .findPeakPerformance
+        s.serverTargetQPS = 1000
+        s.minDurationMs = 100
+        s.minQueryCount = 50
+        s.serverTargetLatencyNs = 1_000_000_000
+        let (r, _) = try runTest(NullSUT(), s) { $0.queryMemoryLimitBytes = 2_000_000 }
+        #expect(r.noTestReason == nil)
+        #expect(r.peakQPS.map { $0 >= 1000 } == true)
+        #expect(r.errors.contains { $0.contains("FindPeakPerformance stopped before") })
+    }
+
+    // MARK: paths that are not files
+
+    @Test("a conf or audit.config path that is a directory is an error, never an empty configuration")
+    func directoriesAreNotConfigs() throws {
+        let dir = try Scratch.directory("conf-dir").path
+        #expect {
+            _ = try ConfigFile(path: dir)
+        } throws: { error in "\(error)" == "\(dir): is a directory, not a config file" }
+        var s = TestSettings()
+        s.minDurationMs = 0
+        let (r, _) = try runTest(NullSUT(), s) { $0.auditConfigPath = dir }
+        #expect(r.noTestReason?.contains("is a directory") == true)
+        #expect(r.performance == nil)
+    }
+
+    // MARK: runs that never happen
+
+    @Test("FindPeakPerformance outside Server runs no test and writes the summary the official LoadGen writes")
+    func findPeakOutsideServer() throws {
+        var s = TestSettings()
+        s.scenario = .offline
+        s.mode = .findPeakPerformance
+        let (r, dir) = try runTest(NullSUT(), s, total: 64, perf: 64)
+        #expect(r.noTestReason?.contains("only supported for the Server scenario") == true)
+        let ours = try String(contentsOfFile: dir.path + "/mlperf_log_summary.txt", encoding: .utf8)
+        let official = try OfficialProbe.run(conf: nil, scenario: .offline, mode: .findPeakPerformance)
+        #expect(ours == official.summary)
+        #expect(official.detail["error_invalid_config"] != nil)
+    }
+
+    @Test("a QSL without samples runs no test (the official LoadGen crashes here)")
+    func emptyQSL() throws {
+        var s = TestSettings()
+        s.mode = .accuracyOnly
+        let (r, dir) = try runTest(NullSUT(), s, total: 0, perf: 0)
+        #expect(r.noTestReason?.contains("QSL reports no samples") == true)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/mlperf_log_summary.txt"))
+    }
+
+    @Test("an accuracy run writes the summary's warning and error lines, as the official LoadGen does")
+    func accuracySummaryMatchesOfficial() throws {
+        var s = TestSettings()
+        s.mode = .accuracyOnly
+        let (r, dir) = try runTest(NullSUT(), s, total: 64, perf: 64)
+        #expect(r.noTestReason == nil && r.accuracyLoggedSamples == 64)
+        let ours = try String(contentsOfFile: dir.path + "/mlperf_log_summary.txt", encoding: .utf8)
+        let official = try OfficialProbe.run(conf: nil, scenario: .singleStream, mode: .accuracyOnly)
+        #expect(ours == official.summary)
+    }
+}
