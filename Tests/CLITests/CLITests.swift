@@ -110,6 +110,12 @@ struct NewcomerTests {
         let serving = try String(contentsOfFile: dir + "/out/run/fashion-mnist/Offline-accuracy/serving.json", encoding: .utf8)
         #expect(serving.contains("\"out/suite/model/fashion-mnist.onnx\""), "\(serving)")
 
+        // A conf file's mode counts when --mode is not typed (the CLI's default never overrides it).
+        try "*.*.mode = 1\n".write(toFile: dir + "/user.conf", atomically: true, encoding: .utf8)
+        let confRun = try CLI.run(["run", "fashion-mnist", "--scenario", "Offline", "--conf", "user.conf", "--quiet"], in: dir)
+        #expect(confRun.status == 0, "\(confRun.stderr)")
+        #expect(confRun.stdout.contains("Accuracy run: 10000 responses logged"), "\(confRun.stdout)")
+
         // bench inference finds the same model (and, with none, says the same command).
         let empty = try Scratch.directory("cli-bench-model").path
         let script = FileManager.default.currentDirectoryPath + "/bench/ort_reference_sut.py"
@@ -159,5 +165,56 @@ enum HelpLayout {
             }
         }
         return problems
+    }
+}
+
+@Suite("mlperf loadgen with inputs from the field")
+struct LoadGenCLIFaultTests {
+    private func conf(_ text: String) throws -> String {
+        let path = try Scratch.directory("cli-conf").path + "/user.conf"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("a conf's mode is honoured unless --mode is typed; the official LoadGen reads the same mode")
+    func confModeWins() throws {
+        let path = try conf("*.*.mode = 1\n")
+        let official = try Python.run("""
+        import sys, mlperf_loadgen as lg
+        ts = lg.TestSettings(); ts.scenario = lg.TestScenario.Offline
+        rc = ts.FromConfig(sys.argv[1], "resnet50", "Offline")
+        print(rc, str(ts.mode).split(".")[-1])
+        """, arguments: [path], interpreter: Python.project).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(official == "0 AccuracyOnly")
+
+        let out = try Scratch.directory("cli-mode").path
+        let r = try CLI.run(["loadgen", "--sut", "null", "--scenario", "Offline", "--conf", path, "--out", out,
+                             "--total-sample-count", "64", "--performance-sample-count", "64", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Accuracy run: 64 responses logged"), "\(r.stdout)")
+        let detail = try String(contentsOfFile: out + "/mlperf_log_detail.txt", encoding: .utf8)
+        #expect(detail.contains("\"key\": \"effective_test_mode\", \"value\": \"AccuracyOnly\""))
+
+        let typed = try CLI.run(["loadgen", "--sut", "null", "--scenario", "Offline", "--conf", path, "--out", out,
+                                 "--mode", "PerformanceOnly", "--duration-ms", "0", "--min-query-count", "10", "--quiet"])
+        #expect(typed.status == 0, "\(typed.stderr)")
+        #expect(!typed.stdout.contains("Accuracy run"))
+        let typedDetail = try String(contentsOfFile: out + "/mlperf_log_detail.txt", encoding: .utf8)
+        #expect(typedDetail.contains("\"key\": \"effective_test_mode\", \"value\": \"PerformanceOnly\""))
+    }
+
+    @Test("inputs that allow no test exit non-zero with one line that says why", arguments: [
+        (["--scenario", "Offline", "--mode", "FindPeakPerformance"], "only supported for the Server scenario"),
+        (["--scenario", "Offline", "--total-sample-count", "0"], "QSL reports no samples"),
+        (["--scenario", "Server", "--target-qps", "1e9"], "the settings imply 10000000000 queries"),
+        (["--scenario", "Server", "--target-qps", "0"], "server_target_qps must be a finite number > 0"),
+        (["--scenario", "Offline", "--conf", "/"], "/: is a directory, not a config file"),
+    ])
+    func noTestIsAFailure(arguments: [String], reason: String) throws {
+        let out = try Scratch.directory("cli-notest").path
+        let r = try CLI.run(["loadgen", "--sut", "null", "--out", out, "--quiet"] + arguments)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(reason), "\(r.stderr)")
+        #expect(!r.stdout.contains("Accuracy run"))
     }
 }

@@ -182,6 +182,23 @@ struct FieldFaultTests {
         #expect(r.performance == nil)
     }
 
+    // MARK: enumerated values in the detail log
+
+    @Test("scenario and mode names in the detail log are the official spellings", arguments: TestScenario.allCases)
+    func enumeratedValues(_ scenario: TestScenario) throws {
+        var s = TestSettings()
+        s.scenario = scenario
+        s.mode = .accuracyOnly
+        s.serverTargetQPS = 1000
+        let (_, dir) = try runTest(NullSUT(), s, total: 8, perf: 8)
+        let ours = try DetailLogFile(path: dir.path + "/mlperf_log_detail.txt")
+        let fast = try write("*.Server.target_qps = 1000\n")
+        let official = try OfficialProbe.run(conf: fast, scenario: scenario, mode: .accuracyOnly, total: 8, perf: 8)
+        for key in ["requested_scenario", "requested_test_mode", "effective_scenario", "effective_test_mode"] {
+            #expect(ours.first(key) as? String == official.detail[key] as? String, "\(key)")
+        }
+    }
+
     // MARK: runs that never happen
 
     @Test("FindPeakPerformance outside Server runs no test and writes the summary the official LoadGen writes")

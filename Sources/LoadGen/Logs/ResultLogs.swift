@@ -8,8 +8,8 @@ import Darwin
 extension DetailLog {
     /// The `requested_*` and `effective_*` keys (spec §8.2).
     func logSettings(requested r: TestSettings, effective e: EffectiveSettings) {
-        log("requested_scenario", .string(r.scenario.displayName))
-        log("requested_test_mode", .string(r.mode.displayName))
+        log("requested_scenario", .string(r.scenario.rawValue))
+        log("requested_test_mode", .string(r.mode.rawValue))
         switch r.scenario {
         case .singleStream:
             log("requested_single_stream_expected_latency_ns", .uint(r.singleStreamExpectedLatencyNs))
@@ -54,8 +54,8 @@ extension DetailLog {
             log("requested_server_ttft_latency", .uint(r.serverTTFTLatency))
             log("requested_server_tpot_latency", .uint(r.serverTPOTLatency))
         }
-        log("effective_scenario", .string(e.scenario.displayName))
-        log("effective_test_mode", .string(e.mode.displayName))
+        log("effective_scenario", .string(e.scenario.rawValue))
+        log("effective_test_mode", .string(e.mode.rawValue))
         log("effective_samples_per_query", .uint(e.samplesPerQuery))
         log("effective_target_qps", .double(e.targetQPS))
         log("effective_target_latency_ns", .uint(e.targetLatencyNs))

@@ -12,15 +12,6 @@ public enum TestScenario: String, Sendable, CaseIterable, Codable {
         self = s
     }
 
-    /// The spelling LoadGen prints in logs ("Single Stream").
-    public var displayName: String {
-        switch self {
-        case .singleStream: return "Single Stream"
-        case .multiStream: return "Multi Stream"
-        case .server: return "Server"
-        case .offline: return "Offline"
-        }
-    }
 }
 
 /// The test modes.
@@ -51,15 +42,6 @@ public enum TestMode: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// The spelling LoadGen prints in logs ("Performance Only").
-    public var displayName: String {
-        switch self {
-        case .submissionRun: return "Submission"
-        case .accuracyOnly: return "Accuracy Only"
-        case .performanceOnly: return "Performance Only"
-        case .findPeakPerformance: return "Find Peak Performance"
-        }
-    }
 }
 
 /// Every official `TestSettings` field, with the official defaults. Property names are the official C++ names in
