@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "LoadGen", dependencies: ["MLLog", "CLoadGenSupport"]),
         .target(name: "CLoadGenSupport"),
         // Time-to-train harness: runs, scoring, RCP, compliance rules.
-        .target(name: "Training", dependencies: ["MLLog", "Benchmarks"], resources: [.copy("Rulesets")]),
+        .target(name: "Training", dependencies: ["MLLog", "Benchmarks", "ProjectEnvironment"], resources: [.copy("Rulesets")]),
         // Benchmark catalogue: tasks, datasets, quality targets, hyper-parameters.
         .target(name: "Benchmarks"),
         // C shims over system libraries.
@@ -37,7 +37,7 @@ let package = Package(
         // ONNX Runtime C API, loaded with dlopen at run time.
         .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime", "ProjectEnvironment"]),
         // Systems under test over real backends (ORT), for LoadGen.
-        .target(name: "Serving", dependencies: ["LoadGen", "ONNXRuntime", "Datasets", "Benchmarks"]),
+        .target(name: "Serving", dependencies: ["LoadGen", "ONNXRuntime", "Datasets", "Benchmarks", "ProjectEnvironment"]),
         .executableTarget(
             name: "mlperf",
             dependencies: [

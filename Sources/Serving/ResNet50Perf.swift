@@ -1,5 +1,6 @@
 import Datasets
 import ONNXRuntime
+import ProjectEnvironment
 
 /// `resnet50-perf`: the real ResNet-50 architecture (the ONNX model the PyPI `onnx` package ships among its
 /// backend test data, `light_resnet50.onnx`, 1×3×224×224 → 1×1000 softmax) fed synthetic 224×224 inputs.

@@ -4,6 +4,7 @@ import Foundation
 import LoadGen
 import MLLog
 import ONNXRuntime
+import ProjectEnvironment
 import Serving
 
 /// `mlperf bench inference`: ours (Swift LoadGen + Swift ORT SUT) against the MLPerf reference pattern (the

@@ -106,6 +106,7 @@ struct CheckTrainingCommand: ParsableCommand {
             ]))
         }
         var ok = true
+        var directories: [JSONValue] = []
         if isDir.boolValue {
             for dir in countPerDir.keys.sorted() {
                 let bad = failedPerDir[dir] ?? 0
@@ -114,21 +115,47 @@ struct CheckTrainingCommand: ParsableCommand {
                 print("\(dir): \(countPerDir[dir]! - bad)/\(countPerDir[dir]!) compliant\(bad == 1 ? " (1 non-compliant run accepted under olympic scoring)" : bad > 1 ? " — FAILED: \(bad) non-compliant runs" : "")")
                 let logs = parsedPerDir[dir] ?? []
                 let closed = logs.contains { $0.0.entries.contains { $0.record.key == MLLogKey.submissionDivision && $0.record.value == "closed" } }
-                if closed && logs.count > 1 {
+                // Every check is either run or reported as not checked, with the reason: never silently passed.
+                var seeds: JSONValue
+                if !closed {
+                    seeds = .string("not checked: not the closed division")
+                } else if logs.count < 2 {
+                    seeds = .string("not checked: only one run")
+                } else {
                     let findings = SeedChecker.check(logs.map { ($0.2, $0.0) })
                     for f in findings { print("  \(f)") }
-                    if findings.contains(where: \.isError) { ok = false } else { print("  seeds: logged and distinct") }
+                    if findings.contains(where: \.isError) {
+                        ok = false
+                        seeds = .object([JSONField("outcome", "fail"),
+                                         JSONField("findings", .array(findings.map { .string("\($0)") }))])
+                    } else {
+                        seeds = "pass"
+                    }
                 }
-                if let v = try rcpVerdict(logs) {
+                if case .string(let s) = seeds { print("  seeds: \(s == "pass" ? "logged and distinct" : s)") }
+                let rcpJSON: JSONValue
+                switch try rcpVerdict(logs, closed: closed) {
+                case .checked(let v):
                     print("  convergence (RCP): \(v.summary)\(v.scalingFactor > 1 ? String(format: "; score scaling factor %.6f", v.scalingFactor) : "")")
                     ok = ok && v.passed
+                    rcpJSON = .object([JSONField("outcome", .string(v.outcome.rawValue)), JSONField("message", .string(v.message)),
+                                       JSONField("scaling_factor", .double(v.scalingFactor))])
+                case .notChecked(let why):
+                    print("  convergence (RCP): not checked: \(why)")
+                    rcpJSON = .object([JSONField("outcome", "not_checked"), JSONField("message", .string(why))])
                 }
+                directories.append(.object([
+                    JSONField("directory", .string(dir)), JSONField("runs", .int(Int64(countPerDir[dir]!))),
+                    JSONField("non_compliant_runs", .int(Int64(bad))), JSONField("seeds", seeds), JSONField("rcp", rcpJSON),
+                ]))
             }
         } else {
             ok = failedPerDir.isEmpty
         }
         if let json {
-            guard FileManager.default.createFile(atPath: json, contents: Data(JSONWriter().string(.array(out)).utf8)) else {
+            let doc = JSONValue.object([JSONField("result", .string(ok ? "SUCCESS" : "FAILED")),
+                                        JSONField("files", .array(out)), JSONField("directories", .array(directories))])
+            guard FileManager.default.createFile(atPath: json, contents: Data(JSONWriter().string(doc).utf8)) else {
                 throw TrainingCLIError("cannot write \(json)")
             }
         }
@@ -136,24 +163,41 @@ struct CheckTrainingCommand: ParsableCommand {
         if !ok { throw ExitCode(1) }
     }
 
-    /// The convergence check of one benchmark directory, when RCP data is at hand.
-    func rcpVerdict(_ logs: [(MLLogParseResult, String, String)]) throws -> RCPVerdict? {
-        guard logs.count >= 3 else { return nil }
+    enum RCPOutcome { case checked(RCPVerdict), notChecked(String) }
+
+    /// The convergence check of one benchmark directory. The RCPs come from --rcp-file, else the ruleset's own
+    /// directory, else the files the installed mlperf-logging ships (what the official RCP checker reads); when
+    /// none exist for a closed-division benchmark the check fails as the official one does ("missing RCP").
+    func rcpVerdict(_ logs: [(MLLogParseResult, String, String)], closed: Bool) throws -> RCPOutcome {
+        guard closed else { return .notChecked("not the closed division") }
+        guard logs.count >= 3 else {
+            return .notChecked("only \(logs.count) run\(logs.count == 1 ? "" : "s"); olympic scoring needs at least 3")
+        }
         let points = logs.map { RCPChecker.convergencePoint($0.0) }
         let name = points.lazy.compactMap(\.benchmark).first ?? ""
         let store = rulesDir.map { RulesetStore(directory: URL(fileURLWithPath: $0)) } ?? .builtIn
-        let path = rcpFile ?? store.directory(ruleset: logs[0].1).appendingPathComponent("rcps_\(name).json").path
-        guard let data = FileManager.default.contents(atPath: path) else {
-            if rcpFile != nil { throw TrainingCLIError("cannot read \(path)") }
-            return nil
+        let path: String
+        if let rcpFile {
+            path = rcpFile
+        } else {
+            let source = RCPSource.locate(benchmark: name, ruleset: logs[0].1, store: store,
+                                          environment: ProcessInfo.processInfo.environment)
+            guard let found = source.path else {
+                let text = "cannot find any RCPs for \(name) in ruleset \(logs[0].1) (looked in: \(source.tried.joined(separator: "; ")))"
+                return .checked(RCPVerdict(outcome: rcpBypass ? .bypassed : .missingRCP, message: text, reference: nil,
+                                           submissionMean: nil, scalingFactor: 1))
+            }
+            path = found
         }
+        guard let data = FileManager.default.contents(atPath: path) else { throw TrainingCLIError("cannot read \(path)") }
         let records: [RCPRecord]
         do { records = try RCPRecord.parseFile(try JSONParser.parse(bytes: [UInt8](data))) } catch {
             throw TrainingCLIError("\(path): \(error)")
         }
         let bench = TrainingBenchmarks.named(name)
-        return RCPChecker.check(logs: logs.map(\.0), records: records, submissionRuns: bench?.requiredRuns ?? logs.count,
-                                drop: bench?.olympicDrop ?? 1, bypass: rcpBypass)
+        return .checked(RCPChecker.check(logs: logs.map(\.0), records: records,
+                                         submissionRuns: bench?.requiredRuns ?? logs.count,
+                                         drop: bench?.olympicDrop ?? 1, bypass: rcpBypass))
     }
 
     /// SwiftMLPerf benchmarks use their own ruleset; everything else the latest official one.

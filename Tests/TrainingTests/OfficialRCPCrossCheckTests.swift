@@ -98,4 +98,49 @@ import Testing
         #expect(ours.contains { $0.1.scalingFactor > 1 && $0.1.message.contains("interpolation") })
         #expect(ours.contains { $0.1.scalingFactor > 1 && $0.1.message.contains("RCP found") })
     }
+
+    /// The RCP files that the installed mlperf-logging ships are found and give the official verdict: a llama31_8b
+    /// folder (ruleset 6.1.0, 10 runs, one not converging) that the official checker passes or fails is passed or
+    /// failed here too (it was once reported SUCCESS with no RCP line, because no 6.1.0 RCP file was looked for).
+    @Test func theInstalledOfficialRCPsAreUsed() throws {
+        let source = RCPSource.locate(benchmark: "llama31_8b", ruleset: "6.1.0", store: .builtIn,
+                                      environment: ProcessInfo.processInfo.environment)
+        let path = try #require(source.path, "\(source.tried)")
+        #expect(path.hasSuffix("/mlperf_logging/rcp_checker/training_6.1.0/rcps_llama31_8b.json"))
+        let records = try RCPRecord.parseFile(try JSONParser.parse(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))))
+        let root = Fixtures.tempDir("rcp-official")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cases: [(String, [Int])] = [("one-not-converging", [15, 16, 0, 15, 14, 15, 16, 15, 15, 14]),
+                                        ("too-fast", [9, 9, 10, 9, 9, 9, 10, 9, 9, 0])]
+        var ours: [(String, RCPVerdict)] = []
+        for (name, evals) in cases {
+            let dir = "\(root)/\(name)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            var logs: [MLLogParseResult] = []
+            for (i, k) in evals.enumerated() {
+                var b = Fixtures.llama(evals: k == 0 ? [3.5, 3.4] : Array(repeating: 3.5, count: k - 1) + [3.25])
+                if k == 0 { b = b.swapText("\"status\": \"success\"", "\"status\": \"aborted\"") }
+                FileManager.default.createFile(atPath: "\(dir)/result_\(i).txt", contents: Data(b.text.utf8))
+                logs.append(MLLogParser.parse(b.text))
+            }
+            ours.append((dir, RCPChecker.check(logs: logs, records: records, submissionRuns: 10)))
+        }
+        let script = """
+        import logging, sys
+        logging.disable(logging.CRITICAL)
+        from mlperf_logging.rcp_checker import rcp_checker
+        for d in sys.argv[1:]:
+            ok, msg, norm = rcp_checker.check_directory(d, 'training', '6.1.0', False, False, rcp_pass='pruned_rcps')
+            print(d, ok, msg, sep='\\t')
+        """
+        let (status, out) = Fixtures.run([Fixtures.python, "-c", script] + ours.map(\.0))
+        #expect(status == 0, "\(out)")
+        let rows = out.split(separator: "\n").map { $0.split(separator: "\t") }.filter { $0.count == 3 }
+        #expect(rows.count == 2, "\(out)")
+        for (row, (dir, verdict)) in zip(rows, ours) {
+            #expect(String(row[0]) == dir)
+            #expect(verdict.passed == (row[1] == "True"), "\(dir): ours \(verdict.summary); official \(row[1]) \(row[2])")
+        }
+        #expect(ours.map(\.1.passed) == [true, false])
+    }
 }

@@ -17,6 +17,8 @@ public struct HarnessOptions: Sendable {
     public var rulesetID: String?
     public var rcpBypass: Bool
     public var compliance: ComplianceOptions
+    /// Where `MLPERF_PYTHON` is looked up to find the official RCP files (`RCPSource`).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     public init(runs: Int = 5, division: String = "closed", system: String = "local", outputDirectory: String = "mlperf-results",
                 timeoutSeconds: Double? = nil, baseSeed: UInt64? = nil, rulesetID: String? = nil, rcpBypass: Bool = false,
@@ -185,10 +187,11 @@ public struct TrainingHarness: Sendable {
         var rcp: RCPVerdict?
         var rcpNote: String?
         let ruleset = options.rulesetID ?? benchmark.rulesetID
-        let rcpPath = rulesets.directory(ruleset: ruleset).appendingPathComponent("rcps_\(benchmark.name).json").path
+        let source = options.division == "open" ? RCPSource(path: nil, tried: [])
+            : RCPSource.locate(benchmark: benchmark.name, ruleset: ruleset, store: rulesets, environment: options.environment)
         if options.division == "open" {
             rcpNote = "open division: no convergence check"
-        } else if let data = FileManager.default.contents(atPath: rcpPath),
+        } else if let rcpPath = source.path, let data = FileManager.default.contents(atPath: rcpPath),
                   let json = try? JSONParser.parse(bytes: [UInt8](data)),
                   let records = try? RCPRecord.parseFile(json) {
             let points = scored.map { $0.succeeded ? $0.convergencePoint : nil }
@@ -203,7 +206,7 @@ public struct TrainingHarness: Sendable {
                 }
             }
         } else {
-            rcpNote = "no reference convergence points for \(benchmark.name) in ruleset \(ruleset) (rcps_\(benchmark.name).json): convergence not checked"
+            rcpNote = "not checked: no reference convergence points for \(benchmark.name) in ruleset \(ruleset) (looked in: \(source.tried.joined(separator: "; ")))"
         }
         let result = TrainingResult(benchmark: benchmark, options: options, runs: results, score: score,
                                     statistics: RunStatistics(good), partial: partial || results.count < options.runs,

@@ -1,5 +1,6 @@
 import Foundation
 import MLLog
+import ProjectEnvironment
 
 #if canImport(Glibc)
 import Glibc
@@ -167,6 +168,15 @@ public struct RCPVerdict: Sendable, Equatable {
     /// speed-up; 1 otherwise. Written as `scaling.json` when > 1.
     public var scalingFactor: Double
     public var passed: Bool { outcome == .pass || outcome == .bypassed }
+
+    public init(outcome: Outcome, message: String, reference: RCPStatistics?, submissionMean: Double?,
+                scalingFactor: Double) {
+        self.outcome = outcome
+        self.message = message
+        self.reference = reference
+        self.submissionMean = submissionMean
+        self.scalingFactor = scalingFactor
+    }
     /// One line for people: the outcome and the message ("not applicable: no run converged" on its own).
     public var summary: String { outcome == .notApplicable ? message : "\(outcome.rawValue): \(message)" }
 }
@@ -333,5 +343,40 @@ extension TrainingResult {
             out.append(JSONField(e.record.key, e.record.value))
         }
         return out
+    }
+}
+
+/// Where the reference convergence points of a benchmark come from, in order:
+/// 1. the ruleset's own directory (`training_<ruleset>/rcps_<benchmark>.json`: SwiftMLPerf's benchmarks);
+/// 2. the RCP files that the installed PyPI `mlperf-logging` ships (`mlperf_logging/rcp_checker/training_<ruleset>/`,
+///    found through the project's Python), which is what the official RCP checker reads.
+public struct RCPSource: Sendable, Equatable {
+    /// The file found, or nil.
+    public var path: String?
+    /// Every place looked at, for a "not checked" message.
+    public var tried: [String]
+
+    /// Looks for `rcps_<benchmark>.json` for `ruleset`.
+    /// - Parameter environment: the process environment (for `MLPERF_PYTHON` / the project's `.venv`).
+    public static func locate(benchmark: String, ruleset: String, store: RulesetStore,
+                              environment: [String: String]) -> RCPSource {
+        let name = "rcps_\(benchmark).json"
+        let own = store.directory(ruleset: ruleset).appendingPathComponent(name).path
+        if FileManager.default.isReadableFile(atPath: own) { return RCPSource(path: own, tried: [own]) }
+        var tried = [own]
+        do {
+            let python = try ProjectPython.locate(environment: environment).path
+            switch PythonPackages.directory(of: "mlperf_logging", python: python) {
+            case .success(let dir):
+                let official = dir + "/rcp_checker/training_\(ruleset)/" + name
+                if FileManager.default.isReadableFile(atPath: official) { return RCPSource(path: official, tried: tried + [official]) }
+                tried.append(official)
+            case .failure(let failure):
+                tried.append(failure.reason)
+            }
+        } catch {
+            tried.append("\(error)")
+        }
+        return RCPSource(path: nil, tried: tried)
     }
 }
