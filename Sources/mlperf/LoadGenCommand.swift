@@ -13,17 +13,22 @@ struct LoadGenCommand: ParsableCommand {
         mlperf_log_detail.txt, mlperf_log_accuracy.json) plus results.json.
 
         SUTs: `null` completes every sample inline (it measures LoadGen itself); `sleep:<µs>[x<workers>]` \
-        completes each sample after a fixed service time from worker threads, e.g. `sleep:100x2`.
+        completes each sample after a fixed service time from worker threads, e.g. `sleep:100x2`; \
+        `llm:<first-token µs>:<µs per token>:<tokens or min-max>[x<workers>]` answers like an LLM (a first \
+        token, then a token stream; a fixed count, or one drawn per sample from min-max), for models with \
+        token latencies (--model llama2-70b: TTFT and TPOT decide validity).
 
         Examples:
           mlperf loadgen --sut null --scenario Offline --duration-ms 2000
           mlperf loadgen --sut sleep:200x2 --scenario Server --target-qps 5000
           mlperf loadgen --sut null --model resnet50 --scenario Server \\
             --conf user.conf
+          mlperf loadgen --sut llm:2000:200:16-128x4 --model llama2-70b \\
+            --scenario Server --target-qps 20 --duration-ms 5000
         """
     )
 
-    @Option(help: "The SUT: null | sleep:<µs>[x<workers>].") var sut: String = "null"
+    @Option(help: "The SUT: null | sleep:<µs>[x<workers>] | llm:<first-token µs>:<µs per token>:<tokens or min-max>[x<workers>].") var sut: String = "null"
     @Option(help: "SingleStream | MultiStream | Server | Offline.") var scenario: String
     @Option(help: "A model of the official benchmark table (e.g. resnet50): applies its mlperf.conf settings.") var model: String?
     @Option(help: "PerformanceOnly | AccuracyOnly | SubmissionRun | FindPeakPerformance (or performance, accuracy, …); default: the conf file's mode, else PerformanceOnly.") var mode: String?
@@ -70,6 +75,7 @@ struct LoadGenCommand: ParsableCommand {
         line.finish()
         system.shutdown()
         if !quiet, let s = result.summaryText { print(s, terminator: "") }
+        printFailedRules(result)
         if let reason = result.noTestReason {
             Console.err("No test was run: \(reason)")
             Console.err("Logs: \(out)/  (the detail log has the error)")
@@ -106,22 +112,54 @@ struct BuiltInSUT {
     let sut: any SystemUnderTest
     let shutdown: () -> Void
 
-    /// Parses a SUT spec without starting anything: nil for `null`, (µs, workers) for `sleep:…`.
-    static func spec(_ spec: String) throws -> (microseconds: Int, workers: Int)? {
-        if spec == "null" { return nil }
-        if spec.hasPrefix("sleep:") {
-            let parts = spec.dropFirst(6).split(separator: "x", omittingEmptySubsequences: false)
-            if let us = parts.first.flatMap({ Int($0) }), us >= 0, parts.count <= 2 {
-                let workers = parts.count == 2 ? Int(parts[1]) : 1
-                if let workers, workers >= 1 { return (us, workers) }
-            }
+    enum Spec: Equatable {
+        case null
+        case sleep(microseconds: Int, workers: Int)
+        case llm(TokenProfile, workers: Int)
+    }
+
+    static let usage = "null, sleep:<µs>[x<workers>], llm:<first-token µs>:<µs per token>:<tokens or min-max>[x<workers>] "
+        + "(e.g. sleep:100x2, llm:2000:200:64x4, llm:2000:200:16-128x4)"
+
+    /// Parses a SUT spec without starting anything.
+    static func spec(_ text: String) throws -> Spec {
+        func workersSplit(_ body: Substring) -> (Substring, Int)? {
+            let parts = body.split(separator: "x", omittingEmptySubsequences: false)
+            guard parts.count <= 2 else { return nil }
+            let workers = parts.count == 2 ? Int(parts[1]) : 1
+            guard let workers, workers >= 1 else { return nil }
+            return (parts[0], workers)
         }
-        throw ValidationError("unknown SUT `\(spec)`; valid: null, sleep:<µs>[x<workers>] (e.g. sleep:100x2)")
+        if text == "null" { return .null }
+        if text.hasPrefix("sleep:"), let (body, workers) = workersSplit(text.dropFirst(6)), let us = Int(body), us >= 0 {
+            return .sleep(microseconds: us, workers: workers)
+        }
+        if text.hasPrefix("llm:"), let (body, workers) = workersSplit(text.dropFirst(4)) {
+            let f = body.split(separator: ":", omittingEmptySubsequences: false)
+            if f.count == 3, let first = Int(f[0]), let per = Int(f[1]), first >= 0, per >= 0 {
+                let range = f[2].split(separator: "-", omittingEmptySubsequences: false)
+                if let lo = range.first.flatMap({ Int($0) }), range.count <= 2,
+                   let hi = range.count == 2 ? Int(range[1]) : lo, lo >= 2, hi >= lo {
+                    return .llm(TokenProfile(firstTokenMicroseconds: first, perTokenMicroseconds: per, minTokens: lo,
+                                             maxTokens: hi), workers: workers)
+                }
+            }
+            throw ValidationError("bad LLM SUT `\(text)`: expected llm:<first-token µs>:<µs per token>:<tokens or min-max>"
+                                  + "[x<workers>] with at least 2 tokens per sample (LoadGen needs n_tokens > 1)")
+        }
+        throw ValidationError("unknown SUT `\(text)`; valid: \(usage)")
     }
 
     static func parse(_ text: String) throws -> BuiltInSUT {
-        guard let (us, workers) = try spec(text) else { return BuiltInSUT(sut: NullSUT(), shutdown: {}) }
-        let s = SleepSUT(serviceMicroseconds: us, workers: workers)
-        return BuiltInSUT(sut: s, shutdown: { s.shutdown() })
+        switch try spec(text) {
+        case .null:
+            return BuiltInSUT(sut: NullSUT(), shutdown: {})
+        case .sleep(let us, let workers):
+            let s = SleepSUT(serviceMicroseconds: us, workers: workers)
+            return BuiltInSUT(sut: s, shutdown: { s.shutdown() })
+        case .llm(let profile, let workers):
+            let s = SleepSUT(serviceMicroseconds: 0, workers: workers, tokens: profile)
+            return BuiltInSUT(sut: s, shutdown: { s.shutdown() })
+        }
     }
 }

@@ -158,6 +158,7 @@ struct RunCommand: ParsableCommand {
         try report.json().write(toFile: outDir + "/serving.json", atomically: true, encoding: .utf8)
 
         if !quiet, let s = result.summaryText { print(s, terminator: "") }
+        printFailedRules(result)
         if let reason = result.noTestReason {
             Console.err("No test was run: \(reason)")
             Console.err("Logs: \(outDir)/  (the detail log has the error)")

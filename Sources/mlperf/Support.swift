@@ -123,3 +123,13 @@ func projectPython(_ override: String? = nil) throws -> String {
     if let override, !override.isEmpty { return override }
     return try ProjectPython.locate(environment: ProcessInfo.processInfo.environment).path
 }
+
+/// After the official summary: each rule a performance run failed, with the measured value, the threshold and the
+/// advice (the summary itself keeps the official LoadGen's wording).
+func printFailedRules(_ result: TestResult) {
+    guard let p = result.performance, !p.isValid else { return }
+    print("Why INVALID:")
+    for r in p.rules where !r.passed {
+        print("  - \(r.rule): \(r.measured) (needs \(r.required))" + (r.advice.map { ". \($0)" } ?? ""))
+    }
+}

@@ -182,6 +182,82 @@ struct FieldFaultTests {
         #expect(r.performance == nil)
     }
 
+    // MARK: token latencies (LLM runs)
+
+    /// The official LoadGen with a Python LLM-like SUT (`Fixtures/official_token_probe.py`), same timings as ours.
+    private func officialTokenRun(_ scenario: TestScenario, ttftNs: UInt64, tpotNs: UInt64, minQueries: Int) throws -> OfficialProbe {
+        let script = OfficialVectorsTests.fixtureDir.appendingPathComponent("official_token_probe.py").path
+        let out = try Scratch.directory("official-token").path
+        let text = try Python.run("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+                                  arguments: [script, scenario.rawValue, "400", String(ttftNs), String(tpotNs), String(minQueries),
+                                              "200", "50", "8", "4", out], interpreter: Python.project)
+        let obj = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        return OfficialProbe(fromConfig: nil, detail: obj["detail"] as? [String: Any] ?? [:], summary: obj["summary"] as? String ?? "")
+    }
+
+    /// A summary or log text with every number replaced by `#` and without our additions (SUT name, issue lag).
+    static func skeleton(_ text: String) -> [String] {
+        var lines: [String] = []
+        var inLag = false
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = String(raw)
+            if line.hasPrefix("SUT name") { continue }
+            if line.hasPrefix("Issue lag (") { inLag = true; continue }
+            if inLag { if line.isEmpty { inLag = false }; continue }
+            var out = ""
+            var inNumber = false
+            for c in line {
+                if c.isNumber || (inNumber && (c == "." || c == "e" || c == "+" || c == "-")) {
+                    if !inNumber { out.append("#") }
+                    inNumber = true
+                } else {
+                    inNumber = false
+                    out.append(c)
+                }
+            }
+            lines.append(out)
+        }
+        return lines
+    }
+
+    @Test("LLM runs are judged on TTFT and TPOT as the official LoadGen judges them: same verdicts, same summary layout",
+          arguments: [("Server", 2_000_000_000, 0), ("Server", 0, 2_000_000_000), ("Server", 2_000_000_000, 2_000_000_000),
+                      ("SingleStream", 2_000_000_000, 0), ("MultiStream", 2_000_000_000, 2_000_000_000),
+                      ("Offline", 2_000_000_000, 0)] as [(String, UInt64, UInt64)])
+    func tokenLatencyRuns(scenario name: String, ttftNs: UInt64, tpotNs: UInt64) throws {
+        let scenario = TestScenario(name: name)!
+        let minQueries = scenario == .server ? 600 : 100
+        var s = TestSettings()
+        s.scenario = scenario
+        s.useTokenLatencies = true
+        s.serverTTFTLatency = ttftNs
+        s.serverTPOTLatency = tpotNs
+        s.serverTargetQPS = 400
+        s.minDurationMs = 0
+        s.minQueryCount = UInt64(minQueries)
+        let sut = SleepSUT(serviceMicroseconds: 0, workers: 4,
+                           tokens: TokenProfile(firstTokenMicroseconds: 200, perTokenMicroseconds: 50, minTokens: 8, maxTokens: 8))
+        defer { sut.shutdown() }
+        let (r, dir) = try runTest(sut, s, total: 64, perf: 64)
+        let official = try officialTokenRun(scenario, ttftNs: ttftNs, tpotNs: tpotNs, minQueries: minQueries)
+        let ours = try DetailLogFile(path: dir.path + "/mlperf_log_detail.txt")
+        for key in ["result_validity", "result_perf_constraints_met", "early_stopping_met", "result_invalid_reason",
+                    "result_min_queries_met"] {
+            #expect("\(ours.first(key) ?? "absent")" == "\(official.detail[key] ?? "absent")", "\(key)")
+        }
+        for key in ["early_stopping_ttft_result", "early_stopping_tpot_result"] {
+            #expect(Self.skeleton(ours.first(key) as? String ?? "absent") == Self.skeleton(official.detail[key] as? String ?? "absent"), "\(key)")
+        }
+        #expect(ours.first("early_stopping_result") == nil && official.detail["early_stopping_result"] == nil)
+        let summary = try String(contentsOfFile: dir.path + "/mlperf_log_summary.txt", encoding: .utf8)
+        let (a, b) = (Self.skeleton(summary), Self.skeleton(official.summary))
+        if let i = zip(a, b).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+            Issue.record("summary line \(i + 1) differs: ours `\(a[i])`, official `\(b[i])`")
+        }
+        #expect(a.count == b.count, "summary lines: ours \(a.count), official \(b.count)")
+        #expect(r.performance?.isValid == (official.detail["result_validity"] as? String == "VALID"))
+    }
+
     // MARK: enumerated values in the detail log
 
     @Test("scenario and mode names in the detail log are the official spellings", arguments: TestScenario.allCases)

@@ -41,16 +41,53 @@ public final class NullQSL: QuerySampleLibrary {
     public func unloadSamplesFromRAM(_ indices: [Int]) throws {}
 }
 
+/// How a built-in SUT answers like an LLM: after `firstTokenMicroseconds` it reports the first token
+/// (`QueryCompleter.firstToken`), then one token every `perTokenMicroseconds`, and completes the sample with its
+/// token count. The count is fixed (`minTokens == maxTokens`) or drawn per sample, uniformly in
+/// `minTokens...maxTokens`, from a hash of `seed` and the sample's id (the same run gives the same counts).
+public struct TokenProfile: Sendable, Equatable {
+    public var firstTokenMicroseconds: Int
+    public var perTokenMicroseconds: Int
+    public var minTokens: Int
+    public var maxTokens: Int
+    public var seed: UInt64
+
+    /// - Precondition-free: counts below 2 are raised to 2 (LoadGen requires n_tokens > 1).
+    public init(firstTokenMicroseconds: Int, perTokenMicroseconds: Int, minTokens: Int, maxTokens: Int, seed: UInt64 = 0) {
+        self.firstTokenMicroseconds = max(firstTokenMicroseconds, 0)
+        self.perTokenMicroseconds = max(perTokenMicroseconds, 0)
+        self.minTokens = max(minTokens, 2)
+        self.maxTokens = max(maxTokens, self.minTokens)
+        self.seed = seed
+    }
+
+    /// The output token count of sample `id` (splitmix64 of seed and id).
+    public func tokens(for id: Int) -> Int {
+        if minTokens == maxTokens { return minTokens }
+        var z = seed &+ UInt64(bitPattern: Int64(id)) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return minTokens + Int(z % UInt64(maxTokens - minTokens + 1))
+    }
+}
+
 /// A SUT with a fixed service time per sample, served by `workers` threads (a queue of sample ranges behind a mutex:
-/// SUT-side, not LoadGen's hot path). Models a device with a known latency and concurrency.
+/// SUT-side, not LoadGen's hot path). Models a device with a known latency and concurrency. With a `TokenProfile`
+/// it answers like an LLM instead (first token, then a token stream), for runs with `use_token_latencies`.
 public final class SleepSUT: SystemUnderTest, @unchecked Sendable {
     public let name: String
     private let queue: SleepQueue
     private var threads: [pthread_t] = []
 
-    public init(serviceMicroseconds: Int, workers: Int = 1) {
-        name = "SleepSUT(\(serviceMicroseconds)us x\(workers))"
-        let queue = SleepQueue(serviceNs: Int64(serviceMicroseconds) * 1000)
+    public init(serviceMicroseconds: Int, workers: Int = 1, tokens: TokenProfile? = nil) {
+        if let t = tokens {
+            let count = t.minTokens == t.maxTokens ? "\(t.minTokens)" : "\(t.minTokens)-\(t.maxTokens)"
+            name = "LLMSleepSUT(first token \(t.firstTokenMicroseconds)us, \(t.perTokenMicroseconds)us/token, \(count) tokens x\(workers))"
+        } else {
+            name = "SleepSUT(\(serviceMicroseconds)us x\(workers))"
+        }
+        let queue = SleepQueue(serviceNs: Int64(serviceMicroseconds) * 1000, tokens: tokens)
         self.queue = queue
         for _ in 0..<max(workers, 1) {
             var t = pthread_t()
@@ -84,6 +121,7 @@ public final class SleepSUT: SystemUnderTest, @unchecked Sendable {
 /// The sleep SUT's work queue: ranges of sample ids, taken one sample at a time.
 final class SleepQueue: @unchecked Sendable {
     let serviceNs: Int64
+    let tokens: TokenProfile?
     private var mutex = pthread_mutex_t()
     private var cond = pthread_cond_t()
     private var ranges: [(first: Int, count: Int)] = []
@@ -91,8 +129,9 @@ final class SleepQueue: @unchecked Sendable {
     private var stopping = false
     private var completer: QueryCompleter?
 
-    init(serviceNs: Int64) {
+    init(serviceNs: Int64, tokens: TokenProfile?) {
         self.serviceNs = serviceNs
+        self.tokens = tokens
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&cond, nil)
     }
@@ -135,11 +174,25 @@ final class SleepQueue: @unchecked Sendable {
             }
             let c = completer
             pthread_mutex_unlock(&mutex)
-            let until = lg_now_ns() + serviceNs
-            var ts = timespec(tv_sec: Int(serviceNs / 1_000_000_000), tv_nsec: Int(serviceNs % 1_000_000_000))
-            nanosleep(&ts, nil)
-            while lg_now_ns() < until { lg_cpu_relax() }
-            c?.complete(id)
+            if let t = tokens {
+                let n = t.tokens(for: id)
+                SleepQueue.sleep(Int64(t.firstTokenMicroseconds) * 1000)
+                c?.firstToken(id)
+                SleepQueue.sleep(Int64(t.perTokenMicroseconds) * 1000 * Int64(n - 1))
+                c?.complete(id, tokenCount: n)
+            } else {
+                SleepQueue.sleep(serviceNs)
+                c?.complete(id)
+            }
         }
+    }
+
+    /// Sleeps `ns`, then spins the last stretch the timer overshot.
+    static func sleep(_ ns: Int64) {
+        guard ns > 0 else { return }
+        let until = lg_now_ns() + ns
+        var ts = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
+        nanosleep(&ts, nil)
+        while lg_now_ns() < until { lg_cpu_relax() }
     }
 }

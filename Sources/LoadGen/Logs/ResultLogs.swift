@@ -91,23 +91,31 @@ extension DetailLog {
         log("result_min_duration_met", .bool(p.minDurationMet))
         log("result_min_queries_met", .bool(p.minQueriesMet))
         log("early_stopping_met", .bool(p.earlyStoppingMet))
-        let failed = p.rules.filter { !$0.passed }
-        if !failed.isEmpty {
-            log("result_invalid_reason", .string(failed.map { $0.advice ?? $0.rule }.joined(separator: " ")))
+        if !p.officialConditionsMet {
+            log("result_invalid_reason", .string(p.officialInvalidReason))
+        } else if !p.isValid {
+            let failed = p.rules.filter { !$0.passed }
+            log("result_invalid_reason", .string(failed.map { $0.advice ?? $0.rule }.joined(separator: " ").replacingNewlines()))
         }
-        if let es = p.earlyStopping {
-            log("early_stopping_result", .string(es.text.replacingNewlines()))
+        // Logged in every scenario, empty where there is nothing to say (Offline, TTFT after a TPOT failure).
+        if e.useTokenLatencies {
+            log("early_stopping_ttft_result", .string((p.ttftEarlyStopping?.text ?? "").replacingNewlines()))
+            log("early_stopping_tpot_result", .string((p.tpotEarlyStopping?.text ?? "").replacingNewlines()))
+        } else {
+            log("early_stopping_result", .string((p.earlyStopping?.text ?? "").replacingNewlines()))
         }
+        // The estimates come from the last early-stopping evaluation, as in the official LoadGen (TTFT's when it ran).
+        let lastES = p.earlyStopping ?? p.ttftEarlyStopping ?? p.tpotEarlyStopping
         log("result_query_count", .int(Int64(p.queriesIssued)))
         if e.scenario == .server { log("result_overlatency_query_count", .int(Int64(p.overLatencyCount))) }
         switch e.scenario {
         case .singleStream:
-            if let est = p.earlyStopping?.estimate { log("early_stopping_latency_ss", .int(est)) }
-            if let est = p.earlyStopping?.estimate99 { log("early_stopping_latency_ms", .int(est)) }
+            if let est = lastES?.estimate { log("early_stopping_latency_ss", .int(est)) }
+            if let est = lastES?.estimate99 { log("early_stopping_latency_ms", .int(est)) }
             log("result_qps_with_loadgen_overhead", .double(p.qpsWithLoadgenOverhead))
             log("result_qps_without_loadgen_overhead", .double(p.qpsWithoutLoadgenOverhead))
         case .multiStream:
-            if let est = p.earlyStopping?.estimate { log("early_stopping_latency_ms", .int(est)) }
+            if let est = lastES?.estimate { log("early_stopping_latency_ms", .int(est)) }
             if let q = p.queryLatency {
                 log("result_min_query_latency_ns", .int(q.min))
                 log("result_max_query_latency_ns", .int(q.max))

@@ -62,12 +62,19 @@ enum ResultsJSON {
                 figures.append(JSONField("samples_per_second", .double(p.samplesPerSecond)))
             case .multiStream: break
             }
-            if let es = p.earlyStopping {
+            func esJSON(_ es: EarlyStoppingOutcome) -> JSONValue {
                 var o = [JSONField("met", .bool(es.met)), JSONField("text", .string(es.text))]
                 if let v = es.estimate { o.append(JSONField("estimate_ns", .int(v))) }
                 if let v = es.estimate99 { o.append(JSONField("estimate_p99_ns", .int(v))) }
-                figures.append(JSONField("early_stopping", .object(o)))
+                return .object(o)
             }
+            if let es = p.earlyStopping { figures.append(JSONField("early_stopping", esJSON(es))) }
+            if let tp = p.tpotEarlyStopping {
+                figures.append(JSONField("early_stopping_tpot", esJSON(tp)))
+                figures.append(JSONField("early_stopping_ttft", p.ttftEarlyStopping.map(esJSON) ?? .string("not evaluated: TPOT early stopping failed")))
+            }
+            if let t = p.ttftTargetPercentileLatency { figures.append(JSONField("ttft_target_percentile_ns", .int(t))) }
+            if let t = p.tpotTargetPercentileLatency { figures.append(JSONField("tpot_target_percentile_ns", .int(t))) }
             f.append(JSONField("figures", .object(figures)))
             f.append(JSONField("latency_ns", stats(p.sampleLatency)))
             if let q = p.queryLatency { f.append(JSONField("query_latency_ns", stats(q))) }

@@ -44,14 +44,23 @@ enum SummaryText {
         line("  Min duration satisfied : \(yesNo(p.minDurationMet))")
         line("  Min queries satisfied : \(yesNo(p.minQueriesMet))")
         line("  Early stopping satisfied: \(yesNo(p.earlyStoppingMet))")
-        let failed = p.rules.filter { !$0.passed }
-        if !failed.isEmpty {
+        if !p.isValid {
+            // The official items; a run INVALID only on a rule the official LoadGen does not have (samples that never
+            // completed, malformed responses) gets that rule's advice instead.
             line("Recommendations:")
-            for r in failed { line(" * \(r.advice ?? r.rule)") }
+            var items = p.officialRecommendations
+            if p.officialConditionsMet { items = p.rules.filter { !$0.passed }.map { $0.advice ?? $0.rule } }
+            for r in items { line(" * \(r)") }
         }
         if let es = p.earlyStopping {
             line("Early Stopping Result:")
             line(es.text)
+        } else if p.tpotEarlyStopping != nil {
+            // Token runs: TTFT first (empty when TPOT failed and TTFT was not evaluated), then TPOT.
+            line("TTFT Early Stopping Result:")
+            line(p.ttftEarlyStopping?.text ?? "")
+            line("TPOT Early Stopping Result:")
+            line(p.tpotEarlyStopping?.text ?? "")
         }
         line()
         line(banner); line("Additional Stats"); line(banner)
@@ -70,20 +79,36 @@ enum SummaryText {
         } else {
             stats(p.sampleLatency, &o)
         }
-        if let t = p.ttft, let tp = p.tpot {
+        if s.useTokenLatencies {
+            // The official token block, label for label (results.cc LogSummary).
             line()
-            line(pad("Min First Token latency (ns)") + "\(t.min)")
-            line(pad("Max First Token latency (ns)") + "\(t.max)")
-            line(pad("Mean First Token latency (ns)") + "\(t.mean)")
-            for (i, pp) in LatencyStats.reportedPercentiles.enumerated() {
-                line(pad("\(fixed2(pp * 100)) percentile first token latency (ns)") + "\(t.percentiles[i])")
+            let tokens = Double(p.tokenCount)
+            switch s.scenario {
+            case .singleStream:
+                let issued = Double(p.finalQueryIssuedTimeNs) / 1e9
+                let busy = Double(p.sampleLatency.mean) / 1e9 * Double(p.sampleCount)
+                line("TPS w/ loadgen overhead         : " + fixed2(issued > 0 ? tokens / issued : 0))
+                line("TPS w/o loadgen overhead        : " + fixed2(busy > 0 ? tokens / busy : 0))
+            case .server:
+                let done = Double(p.finalQueryAllSamplesDoneTimeNs) / 1e9
+                line("Completed tokens per second                 : " + fixed2(done > 0 ? tokens / done : 0))
+            default: break
             }
-            line()
-            line(pad("Min Time per Output Token (ns)") + "\(tp.min)")
-            line(pad("Max Time per Output Token (ns)") + "\(tp.max)")
-            line(pad("Mean Time per Output Token (ns)") + "\(tp.mean)")
-            for (i, pp) in LatencyStats.reportedPercentiles.enumerated() {
-                line(pad("\(fixed2(pp * 100)) percentile time to output token (ns)") + "\(tp.percentiles[i])")
+            if s.scenario != .offline {
+                let t = p.ttft ?? .zero, tp = p.tpot ?? .zero
+                line("Min First Token latency (ns)                : \(t.min)")
+                line("Max First Token latency (ns)                : \(t.max)")
+                line("Mean First Token latency (ns)               : \(t.mean)")
+                for (i, pp) in LatencyStats.reportedPercentiles.enumerated() {
+                    line("\(fixed2(pp * 100)) percentile first token latency (ns)   : \(t.percentiles[i])")
+                }
+                line()
+                line("Min Time per Output Token (ns)                : \(tp.min)")
+                line("Max Time per Output Token (ns)                : \(tp.max)")
+                line("Mean Time per Output Token (ns)               : \(tp.mean)")
+                for (i, pp) in LatencyStats.reportedPercentiles.enumerated() {
+                    line("\(fixed2(pp * 100)) percentile time to output token (ns)   : \(tp.percentiles[i])")
+                }
             }
         }
         line()

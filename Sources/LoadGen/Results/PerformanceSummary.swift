@@ -8,6 +8,13 @@ public struct LatencyStats: Sendable, Equatable, Codable {
     /// Values at `reportedPercentiles`.
     public var percentiles: [Int64]
 
+    /// All zeros (what the official LoadGen prints for a vector it never filled).
+    public static let zero = LatencyStats(count: 0, min: 0, max: 0, mean: 0, percentiles: Array(repeating: 0, count: 6))
+
+    init(count: Int, min: Int64, max: Int64, mean: Int64, percentiles: [Int64]) {
+        self.count = count; self.min = min; self.max = max; self.mean = mean; self.percentiles = percentiles
+    }
+
     init(sorted v: UnsafeBufferPointer<Int64>) {
         count = v.count
         guard !v.isEmpty else {
@@ -75,7 +82,19 @@ public struct PerformanceSummary: Sendable, Codable {
     public var finalQueryIssuedTimeNs: Int64
     public var finalQueryAllSamplesDoneTimeNs: Int64
     public var overLatencyCount: Int
+    /// Early stopping on the sample (SS, Server) or query (MS) latencies; nil for Offline and for token-latency runs.
     public var earlyStopping: EarlyStoppingOutcome?
+    /// Token-latency runs (`use_token_latencies`, not Offline): early stopping on the TPOT vector against
+    /// `server_tpot_latency`, then, only when that passes, on the TTFT vector against `server_ttft_latency` (the
+    /// official LoadGen evaluates `tpot && ttft` and so leaves the TTFT result empty after a TPOT failure).
+    public var tpotEarlyStopping: EarlyStoppingOutcome?
+    public var ttftEarlyStopping: EarlyStoppingOutcome?
+    /// Token-latency runs: the TTFT and TPOT at the target percentile (what Server's perf constraint compares).
+    public var ttftTargetPercentileLatency: Int64?
+    public var tpotTargetPercentileLatency: Int64?
+    /// The token bounds the run was judged against (ns).
+    public var serverTTFTLatencyNs: UInt64
+    public var serverTPOTLatencyNs: UInt64
     public var issueLag: LatencyStats
     public var tokenCount: Int64
     public var ttft: LatencyStats?
@@ -91,6 +110,53 @@ public struct PerformanceSummary: Sendable, Codable {
     public var endReason: String
 
     public var isValid: Bool { rules.allSatisfy(\.passed) }
+
+    /// The official LoadGen's recommendation for a failed perf constraint (results.cc `PerfConstraintsMet`): one
+    /// string, TTFT's and TPOT's joined by "\n * " in token runs. Empty when the constraint is met.
+    public var officialPerfRecommendation: String {
+        guard !perfConstraintsMet else { return "" }
+        guard let ttftP = ttftTargetPercentileLatency, let tpotP = tpotTargetPercentileLatency else {
+            return "Reduce target QPS to improve latency."
+        }
+        var parts: [String] = []
+        if ttftP > Int64(clamping: serverTTFTLatencyNs) { parts.append("TTFT constrain not met: Reduce target QPS to improve latency.") }
+        if tpotP > Int64(clamping: serverTPOTLatencyNs) { parts.append("TPOT constrain not met: Reduce target QPS to improve latency.") }
+        return parts.joined(separator: "\n * ")
+    }
+
+    /// The official min-duration recommendation for the scenario (results.cc `MinDurationMet`).
+    public var officialDurationRecommendation: String {
+        switch scenario {
+        case .singleStream, .multiStream: return "Decrease the expected latency so the loadgen pre-generates more queries."
+        case .server: return "Increase the target QPS so the loadgen pre-generates more queries."
+        case .offline: return "Increase expected QPS so the loadgen pre-generates a larger (coalesced) query."
+        }
+    }
+
+    /// The summary's "Recommendations:" items, exactly as the official LoadGen writes them (perf constraint, min
+    /// duration, min queries; early stopping has none). Our explained reasons are in `rules`.
+    public var officialRecommendations: [String] {
+        var out: [String] = []
+        if !perfConstraintsMet { out.append(officialPerfRecommendation) }
+        if !minDurationMet { out.append(officialDurationRecommendation) }
+        if !minQueriesMet {
+            out.append("The test exited early, before enough queries were issued.\n   See the detailed log for why this may have occurred.")
+        }
+        return out
+    }
+
+    /// The official four conditions (min duration, min queries, perf constraints, early stopping) all hold. `isValid`
+    /// also requires our own rules (every sample completed once, well-formed responses, not interrupted).
+    public var officialConditionsMet: Bool { minDurationMet && minQueriesMet && perfConstraintsMet && earlyStoppingMet }
+
+    /// The detail log's `result_invalid_reason`, as the official LoadGen builds it (newlines become spaces).
+    public var officialInvalidReason: String {
+        var r = ""
+        if !perfConstraintsMet { r += officialPerfRecommendation + " " }
+        if !minDurationMet { r += officialDurationRecommendation + " " }
+        if !minQueriesMet { r += "The test exited early, before enough queries were issued." }
+        return String(r.map { $0 == "\n" ? " " : $0 })
+    }
 
     // Scenario metrics.
     public var qpsWithLoadgenOverhead: Double {

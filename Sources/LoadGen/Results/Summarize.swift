@@ -113,30 +113,54 @@ extension PerformanceSummary {
         lagSorted.sort()
         issueLag = lagSorted.withUnsafeBufferPointer { LatencyStats(sorted: $0) }
 
+        ttftV.sort(); tpotV.sort()
         if !ttftV.isEmpty {
-            ttftV.sort(); tpotV.sort()
             ttft = ttftV.withUnsafeBufferPointer { LatencyStats(sorted: $0) }
             tpot = tpotV.withUnsafeBufferPointer { LatencyStats(sorted: $0) }
         } else {
             ttft = nil; tpot = nil
         }
+        let tokenRun = s.useTokenLatencies && s.scenario != .offline
+        serverTTFTLatencyNs = s.serverTTFTLatency
+        serverTPOTLatencyNs = s.serverTPOTLatency
+        ttftTargetPercentileLatency = tokenRun ? ttftV.withUnsafeBufferPointer { LatencyStats.percentile($0, s.targetLatencyPercentile) } : nil
+        tpotTargetPercentileLatency = tokenRun ? tpotV.withUnsafeBufferPointer { LatencyStats.percentile($0, s.targetLatencyPercentile) } : nil
 
-        // Early stopping (spec §6).
-        var es: EarlyStoppingOutcome? = nil
-        switch s.scenario {
-        case .singleStream, .multiStream:
-            let v = s.scenario == .multiStream ? queryLat : []
-            es = s.scenario == .multiStream
-                ? v.withUnsafeBufferPointer { PerformanceSummary.closedLoopEarlyStopping($0, s, queries: outcome.queriesIssued, singleStream: false) }
-                : PerformanceSummary.closedLoopEarlyStopping(sortedLat, s, queries: outcome.queriesIssued, singleStream: true)
-        case .server:
-            es = PerformanceSummary.serverEarlyStopping(overLatency: Int64(overLatencyCount), queries: Int64(outcome.queriesIssued),
-                                                        percentile: s.targetLatencyPercentile)
-        case .offline:
-            es = nil
+        // Early stopping (spec §6). Token runs judge the TPOT and TTFT vectors against their own bounds instead.
+        func judgeEarlyStopping(_ sorted: UnsafeBufferPointer<Int64>, bound: Int64) -> EarlyStoppingOutcome? {
+            switch s.scenario {
+            case .singleStream:
+                return PerformanceSummary.closedLoopEarlyStopping(sorted, s, queries: outcome.queriesIssued, singleStream: true)
+            case .multiStream:
+                // MultiStream always uses the per-query latencies (the official code ignores the vector passed).
+                return queryLat.withUnsafeBufferPointer {
+                    PerformanceSummary.closedLoopEarlyStopping($0, s, queries: outcome.queriesIssued, singleStream: false)
+                }
+            case .server:
+                var lo = 0, hi = sorted.count
+                while lo < hi { let m = (lo + hi) / 2; if sorted[m] > bound { hi = m } else { lo = m + 1 } }
+                return PerformanceSummary.serverEarlyStopping(overLatency: Int64(sorted.count - lo),
+                                                              queries: Int64(outcome.queriesIssued),
+                                                              percentile: s.targetLatencyPercentile)
+            case .offline:
+                return nil
+            }
         }
-        earlyStopping = es
-        earlyStoppingMet = es?.met ?? true
+        if tokenRun {
+            let tp = tpotV.withUnsafeBufferPointer { judgeEarlyStopping($0, bound: Int64(clamping: s.serverTPOTLatency)) }
+            let tt = tp?.met == true
+                ? ttftV.withUnsafeBufferPointer { judgeEarlyStopping($0, bound: Int64(clamping: s.serverTTFTLatency)) } : nil
+            tpotEarlyStopping = tp
+            ttftEarlyStopping = tt
+            earlyStopping = nil
+            earlyStoppingMet = (tp?.met ?? true) && (tt?.met ?? false)
+        } else {
+            let es = judgeEarlyStopping(sortedLat, bound: bound)
+            tpotEarlyStopping = nil
+            ttftEarlyStopping = nil
+            earlyStopping = es
+            earlyStoppingMet = es?.met ?? true
+        }
 
         // Validity (spec §5).
         let minDurNs = Int64(s.minDurationMs) * 1_000_000
@@ -148,7 +172,11 @@ extension PerformanceSummary {
         }
         minDurationMet = durationMeasured >= minDurNs
         minQueriesMet = UInt64(outcome.queriesIssued) >= s.minQueryCount && UInt64(count) >= s.minSampleCount
-        perfConstraintsMet = s.scenario != .server || targetPercentileLatency <= bound
+        // Server's perf constraint: the target-percentile latency within target_latency, or for token runs the
+        // TTFT and TPOT percentiles within server_ttft_latency and server_tpot_latency (official PerfConstraintsMet).
+        let ttftOK = (ttftTargetPercentileLatency ?? 0) <= Int64(clamping: s.serverTTFTLatency)
+        let tpotOK = (tpotTargetPercentileLatency ?? 0) <= Int64(clamping: s.serverTPOTLatency)
+        perfConstraintsMet = s.scenario != .server || (tokenRun ? ttftOK && tpotOK : targetPercentileLatency <= bound)
 
         self.rules = []
         var rules: [ValidityRule] = []
@@ -175,15 +203,37 @@ extension PerformanceSummary {
                                   advice: minQueriesMet ? nil : "The test exited early, before enough queries were issued (\(endReasonText(outcome.endReason))); process at least \(Swift.max(moreQ, 1)) more queries."))
         if s.scenario == .server {
             let suggested = Swift.min(s.targetQPS, completedSamplesPerSecond / Double(Swift.max(spq, 1))) * 0.9
-            rules.append(ValidityRule(rule: "perf_constraints", passed: perfConstraintsMet,
-                                      measured: "p\(pctLabel(s.targetLatencyPercentile)) latency \(targetPercentileLatency) ns",
-                                      required: "≤ \(bound) ns",
-                                      advice: perfConstraintsMet ? nil : "Reduce target QPS to improve latency (try about \(Int(suggested)) QPS)."))
+            let p = pctLabel(s.targetLatencyPercentile)
+            if tokenRun {
+                // The official recommendation, TTFT first, then TPOT on its own line.
+                var advice: [String] = []
+                if !ttftOK { advice.append("TTFT constrain not met: Reduce target QPS to improve latency.") }
+                if !tpotOK { advice.append("TPOT constrain not met: Reduce target QPS to improve latency.") }
+                if !advice.isEmpty { advice[advice.count - 1] += " (try about \(Int(suggested)) QPS)" }
+                rules.append(ValidityRule(rule: "perf_constraints", passed: perfConstraintsMet,
+                                          measured: "p\(p) TTFT \(ttftTargetPercentileLatency ?? 0) ns, p\(p) TPOT \(tpotTargetPercentileLatency ?? 0) ns",
+                                          required: "TTFT ≤ \(s.serverTTFTLatency) ns, TPOT ≤ \(s.serverTPOTLatency) ns",
+                                          advice: advice.isEmpty ? nil : advice.joined(separator: "\n * ")))
+            } else {
+                rules.append(ValidityRule(rule: "perf_constraints", passed: perfConstraintsMet,
+                                          measured: "p\(p) latency \(targetPercentileLatency) ns",
+                                          required: "≤ \(bound) ns",
+                                          advice: perfConstraintsMet ? nil : "Reduce target QPS to improve latency (try about \(Int(suggested)) QPS)."))
+            }
         }
-        if let es {
+        if let es = earlyStopping {
             rules.append(ValidityRule(rule: "early_stopping", passed: es.met, measured: es.met ? "met" : "not met",
                                       required: "met at 99% confidence",
                                       advice: es.met ? nil : "Process at least \(es.moreQueriesNeeded ?? 1) more queries."))
+        } else if tokenRun {
+            let tp = tpotEarlyStopping, tt = ttftEarlyStopping
+            let failed = tp?.met == false ? ("TPOT", tp) : ("TTFT", tt)
+            let more = failed.1?.moreQueriesNeeded
+            rules.append(ValidityRule(rule: "early_stopping", passed: earlyStoppingMet,
+                                      measured: "TPOT \(tp.map { $0.met ? "met" : "not met" } ?? "n/a"), TTFT \(tt.map { $0.met ? "met" : "not met" } ?? "not evaluated")",
+                                      required: "TPOT and TTFT early stopping met at 99% confidence",
+                                      advice: earlyStoppingMet ? nil
+                                        : "\(failed.0) early stopping not met: process at least \(more ?? 1) more queries."))
         }
         if missing > 0 {
             rules.append(ValidityRule(rule: "all_samples_completed", passed: false,
@@ -200,7 +250,11 @@ extension PerformanceSummary {
             let bad = completer.counter(.badTokens)
             if bad > 0 {
                 rules.append(ValidityRule(rule: "token_counts", passed: false, measured: "\(bad) responses with n_tokens ≤ 1",
-                                          required: "n_tokens > 1", advice: "Number of tokens need to be greater than 1."))
+                                          required: "n_tokens > 1",
+                                          advice: "Number of tokens need to be greater than 1. With use_token_latencies (LLM "
+                                            + "benchmarks: TTFT and TPOT decide validity) the SUT must report each sample's first "
+                                            + "token and its output token count, as the built-in llm:<first-token µs>:<µs per "
+                                            + "token>:<tokens> SUT does."))
             }
         }
         if partial {
