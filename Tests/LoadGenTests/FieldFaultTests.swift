@@ -249,6 +249,10 @@ struct FieldFaultTests {
             #expect(Self.skeleton(ours.first(key) as? String ?? "absent") == Self.skeleton(official.detail[key] as? String ?? "absent"), "\(key)")
         }
         #expect(ours.first("early_stopping_result") == nil && official.detail["early_stopping_result"] == nil)
+        // The same result keys (token throughput, TTFT and TPOT statistics, tokens per second for the scenario).
+        let ourKeys = Set(ours.records.compactMap { $0["key"] as? String }.filter { $0.hasPrefix("result_") || $0.hasPrefix("early_stopping") })
+        let theirKeys = Set(official.detail.keys.filter { $0.hasPrefix("result_") || $0.hasPrefix("early_stopping") })
+        #expect(ourKeys == theirKeys, "only ours: \(ourKeys.subtracting(theirKeys).sorted()); only official: \(theirKeys.subtracting(ourKeys).sorted())")
         let summary = try String(contentsOfFile: dir.path + "/mlperf_log_summary.txt", encoding: .utf8)
         let (a, b) = (Self.skeleton(summary), Self.skeleton(official.summary))
         if let i = zip(a, b).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {

@@ -110,12 +110,13 @@ extension DetailLog {
         if e.scenario == .server { log("result_overlatency_query_count", .int(Int64(p.overLatencyCount))) }
         switch e.scenario {
         case .singleStream:
-            if let est = lastES?.estimate { log("early_stopping_latency_ss", .int(est)) }
-            if let est = lastES?.estimate99 { log("early_stopping_latency_ms", .int(est)) }
+            // Always logged, 0 when not estimated (the official members' initial value).
+            log("early_stopping_latency_ss", .int(lastES?.estimate ?? 0))
+            log("early_stopping_latency_ms", .int(lastES?.estimate99 ?? 0))
             log("result_qps_with_loadgen_overhead", .double(p.qpsWithLoadgenOverhead))
             log("result_qps_without_loadgen_overhead", .double(p.qpsWithoutLoadgenOverhead))
         case .multiStream:
-            if let est = lastES?.estimate { log("early_stopping_latency_ms", .int(est)) }
+            log("early_stopping_latency_ms", .int(lastES?.estimate ?? 0))
             if let q = p.queryLatency {
                 log("result_min_query_latency_ns", .int(q.min))
                 log("result_max_query_latency_ns", .int(q.max))
@@ -136,29 +137,41 @@ extension DetailLog {
         for (i, pp) in LatencyStats.reportedPercentiles.enumerated() {
             log("result_\(SummaryText.fixed2(pp * 100))_percentile_latency_ns", .int(p.sampleLatency.percentiles[i]))
         }
-        if e.useTokenLatencies, let t = p.ttft, let tp = p.tpot {
-            log("result_first_token_min_latency_ns", .int(t.min))
-            log("result_first_token_max_latency_ns", .int(t.max))
-            log("result_first_token_mean_latency_ns", .int(t.mean))
-            for (i, pp) in LatencyStats.reportedPercentiles.enumerated() {
-                log("result_first_token_\(SummaryText.fixed2(pp * 100))_percentile_latency_ns", .int(t.percentiles[i]))
-            }
-            log("result_time_to_output_token_min", .int(tp.min))
-            log("result_time_to_output_token_max", .int(tp.max))
-            log("result_time_to_output_token_mean", .int(tp.mean))
-            for (i, pp) in LatencyStats.reportedPercentiles.enumerated() {
-                log("result_time_per_output_token_\(SummaryText.fixed2(pp * 100))_percentile_ns", .int(tp.percentiles[i]))
+        // Token figures, key for key as the official LogDetail writes them (results.cc).
+        func per(_ x: Double, _ ns: Int64) -> Double { ns > 0 ? x / (Double(ns) / 1e9) : 0 }
+        let tokens = Double(p.tokenCount)
+        if e.useTokenLatencies {
+            if e.scenario != .offline {
+                let t = p.ttft ?? .zero, tp = p.tpot ?? .zero
+                log("result_first_token_min_latency_ns", .int(t.min))
+                log("result_first_token_max_latency_ns", .int(t.max))
+                log("result_first_token_mean_latency_ns", .int(t.mean))
+                for (i, pp) in LatencyStats.reportedPercentiles.enumerated() {
+                    log("result_first_token_\(SummaryText.fixed2(pp * 100))_percentile_latency_ns", .int(t.percentiles[i]))
+                }
+                log("result_token_throughput_with_loadgen_overhead", .double(per(tokens, p.finalQueryIssuedTimeNs)))
+                // The official divides by mean latency (ns) × sample count, without a unit conversion: tokens per ns.
+                let busyNs = Double(p.sampleLatency.mean) * Double(p.sampleCount)
+                log("result_token_throughput", .double(busyNs > 0 ? tokens / busyNs : 0))
+                for (i, pp) in LatencyStats.reportedPercentiles.enumerated() {
+                    log("result_time_per_output_token_\(SummaryText.fixed2(pp * 100))_percentile_ns", .int(tp.percentiles[i]))
+                }
+                log("result_time_to_output_token_min", .int(tp.min))
+                log("result_time_to_output_token_max", .int(tp.max))
+                log("result_time_to_output_token_mean", .int(tp.mean))
+                log("result_completed_tokens_per_second", .double(per(tokens, p.finalQueryAllSamplesDoneTimeNs)))
+            } else {
+                log("result_tokens_per_second", .double(per(tokens, p.sampleLatency.max)))
             }
         }
-        if e.useTokenLatencies || e.inferTokenLatencies {
-            let tokens = e.inferTokenLatencies ? Double(e.tokenLatencyScalingFactor) * Double(p.sampleCount) : Double(p.tokenCount)
+        if e.inferTokenLatencies {
+            let factor = Double(e.tokenLatencyScalingFactor)
             switch e.scenario {
-            case .offline:
-                let v = p.sampleLatency.max > 0 ? tokens / (Double(p.sampleLatency.max) / 1e9) : 0
-                log(e.inferTokenLatencies ? "result_inferred_tokens_per_second" : "result_tokens_per_second", .double(v))
             case .server:
-                let v = p.finalQueryAllSamplesDoneTimeNs > 0 ? tokens / (Double(p.finalQueryAllSamplesDoneTimeNs) / 1e9) : 0
-                log(e.inferTokenLatencies ? "result_inferred_completed_tokens_per_second" : "result_completed_tokens_per_second", .double(v))
+                log("result_inferred_completed_tokens_per_second",
+                    .double(per(Double(p.sampleCount - 1) * factor, p.finalQueryAllSamplesDoneTimeNs)))
+            case .offline:
+                log("result_inferred_tokens_per_second", .double(per(Double(p.sampleCount) * factor, p.sampleLatency.max)))
             default: break
             }
         }

@@ -39,6 +39,18 @@ enum SummaryText {
                 if let t = p.ttft { line("\(pctLabel(s.targetLatencyPercentile))th first token percentile latency (ns) : \(t.value(at: s.targetLatencyPercentile) ?? t.percentiles[4])") }
             }
         }
+        if s.inferTokenLatencies {
+            let factor = Double(s.tokenLatencyScalingFactor)
+            switch s.scenario {
+            case .offline:
+                let v = p.sampleLatency.max > 0 ? factor * Double(p.sampleCount) / (Double(p.sampleLatency.max) / 1e9) : 0
+                line("Tokens per second (inferred): \(stream(v))")
+            case .server:
+                let done = Double(p.finalQueryAllSamplesDoneTimeNs) / 1e9
+                line("Completed tokens per second (inferred): \(fixed2(done > 0 ? factor * Double(p.sampleCount - 1) / done : 0))")
+            default: break
+            }
+        }
         line("Result is : \(p.isValid ? "VALID" : "INVALID")")
         if s.scenario == .server { line("  Performance constraints satisfied : \(yesNo(p.perfConstraintsMet))") }
         line("  Min duration satisfied : \(yesNo(p.minDurationMet))")
