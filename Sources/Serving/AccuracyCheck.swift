@@ -50,8 +50,13 @@ public enum AccuracyCheck {
     /// Checks a Fashion-MNIST accuracy log against the test labels.
     public static func fashionMNIST(log path: String, labels: [UInt8],
                                     referenceAccuracy: Double = FashionMNISTBenchmark.qualityTarget) throws -> AccuracyReport {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if isDirectory.boolValue {
+            throw Failure.unreadable(path, "it is a directory; give the mlperf_log_accuracy.json inside it")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure.unreadable(path, FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+            throw Failure.unreadable(path, exists ? "permission denied" : "no such file")
         }
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: data) } catch {

@@ -64,4 +64,11 @@ import Testing
         #expect(AccuracyCheck.decodeInt32LE("ffffffff") == -1)
         #expect(AccuracyCheck.decodeInt32LE("0700") == nil)
     }
+
+    @Test("a log path that is a directory or missing gets its own reason")
+    func unreadablePaths() throws {
+        let dir = try Scratch.directory("acc-dir").path
+        #expect { try AccuracyCheck.fashionMNIST(log: dir, labels: [1]) } throws: { "\($0)".contains("it is a directory") }
+        #expect { try AccuracyCheck.fashionMNIST(log: dir + "/none.json", labels: [1]) } throws: { "\($0)".contains("no such file") }
+    }
 }

@@ -48,6 +48,21 @@ struct LogFaultTests {
         #expect(r.timeToTrainMs.map { $0 < 60_000 } == true)
     }
 
+    @Test("a --log-file that is a directory fails the run and is never removed (it once deleted the directory)")
+    func logFileDirectoryIsKept() throws {
+        let out = Fixtures.tempDir("logfile-dir")
+        let victim = Fixtures.tempDir("logfile-victim")
+        FileManager.default.createFile(atPath: victim + "/precious.txt", contents: Data("keep me".utf8))
+        let cmd = ExternalCommand(arguments: [Fixtures.python, HarnessTests.standin, "--seed", "{seed}", "--log", victim],
+                                  logFile: victim)
+        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST, workload: .command(cmd),
+                                options: HarnessOptions(runs: 1, outputDirectory: out, baseSeed: 3))
+        let r = try h.runSingle(index: 0, seed: 3)
+        guard case .failed(let why) = r.status else { Issue.record("expected a failed run, got \(r.status)"); return }
+        #expect(why.contains("is not a regular file") && why.contains(victim), "\(why)")
+        #expect(FileManager.default.fileExists(atPath: victim + "/precious.txt"))
+    }
+
     @Test("every JSON file we write is strict JSON: NaN and infinities become null; MLLOG lines keep Python's literals")
     func strictJSON() throws {
         let value = JSONValue.object([JSONField("a", .double(.nan)), JSONField("b", .double(-.infinity)),

@@ -270,7 +270,19 @@ public struct TrainingHarness: Sendable {
             env["MLPERF_SYSTEM"] = options.system
             env["MLPERF_BENCHMARK"] = benchmark.name
             let tail = command.logFile.map { FileTail(path: ctx.substitute($0, seed: seed)) }
-            if let t = tail { try? FileManager.default.removeItem(atPath: t.path) }
+            if let t = tail {
+                // A stale log file of an earlier run is removed; anything that is not a regular file is never
+                // touched (a directory given by mistake must not be deleted), and the run fails with the reason.
+                var info = stat()
+                if lstat(t.path, &info) == 0 {
+                    guard (info.st_mode & S_IFMT) == S_IFREG else {
+                        failure = "--log-file \(t.path) is not a regular file (a directory?): it must name the file "
+                            + "the workload writes its MLLOG lines to; nothing was run and nothing was removed"
+                        break
+                    }
+                    unlink(t.path)
+                }
+            }
             let raw = try? LineFile(path: rawPath)
             let child: ChildProcess
             do { child = try ChildProcess(arguments: args, environment: env) } catch {
