@@ -11,36 +11,10 @@ enum CLI {
         return dir.appendingPathComponent("mlperf").path
     }()
 
-    struct Output { var status: Int32; var stdout: String; var stderr: String }
-
     /// Runs `mlperf arguments…` in `directory` with `environment` changes applied (nil removes a variable).
     static func run(_ arguments: [String], in directory: String? = nil,
-                    environment changes: [String: String?] = [:]) throws -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in changes { env[k] = v }
-        p.environment = env
-        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let errBox = Box()
-        let reader = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); errBox.done.signal() }
-        reader.start()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        errBox.done.wait()
-        p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                      stderr: String(decoding: errBox.data, as: UTF8.self))
-    }
-
-    private final class Box: @unchecked Sendable {
-        var data = Data()
-        let done = DispatchSemaphore(value: 0)
+                    environment changes: [String: String?] = [:]) throws -> Subprocess.Output {
+        try Subprocess.run(binary, arguments, environment: changes, directory: directory)
     }
 }
 

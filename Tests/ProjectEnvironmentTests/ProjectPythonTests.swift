@@ -116,25 +116,12 @@ struct ProjectPythonTests {
 
 @Suite("scripts/setup.sh")
 struct SetupScriptTests {
-    /// Runs `bash scripts/setup.sh` from `root` with `environment` changes; returns (status, stdout, stderr, seconds).
+    /// Runs `bash scripts/setup.sh` of the checkout at `root`; returns its output and how long it took.
     private func setup(in root: String, environment changes: [String: String] = [:]) throws
         -> (status: Int32, out: String, err: String, seconds: Double) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [root + "/scripts/setup.sh"]
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in changes { env[k] = v }
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
         let start = Date()
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self),
-                Date().timeIntervalSince(start))
+        let r = try Subprocess.run("/bin/bash", [root + "/scripts/setup.sh"], environment: changes)
+        return (r.status, r.stdout, r.stderr, Date().timeIntervalSince(start))
     }
 
     @Test("a second run is a no-op that takes under 5 s")

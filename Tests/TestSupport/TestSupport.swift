@@ -56,25 +56,44 @@ public enum Python {
     /// Runs `interpreter -c script arguments…` and returns its stdout; throws with its stderr when it fails.
     @discardableResult
     public static func run(_ script: String, arguments: [String] = [], interpreter: String) throws -> String {
+        let r = try Subprocess.run("/usr/bin/env", [interpreter, "-c", script] + arguments)
+        guard r.status == 0 else { throw TestFailure("\(interpreter) failed (exit \(r.status)): " + r.stderr) }
+        return r.stdout
+    }
+}
+
+/// A child process run to completion, both pipes drained concurrently (neither can fill up and block the child).
+public enum Subprocess {
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `executable arguments…` in `directory` (default: the current one), standard input from /dev/null, with
+    /// the process environment plus `environment` (a nil value removes a variable).
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String?] = [:],
+                           directory: String? = nil) throws -> Output {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [interpreter, "-c", script] + arguments
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read stderr on another thread so that neither pipe can fill up and block the child.
         let errors = ErrorBuffer()
         let reader = Thread { errors.data = err.fileHandleForReading.readDataToEndOfFile(); errors.done.signal() }
         reader.start()
         let output = out.fileHandleForReading.readDataToEndOfFile()
         errors.done.wait()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("\(interpreter) failed (exit \(process.terminationStatus)): "
-                              + String(decoding: errors.data, as: UTF8.self))
-        }
-        return String(decoding: output, as: UTF8.self)
+        return Output(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+                      stderr: String(decoding: errors.data, as: UTF8.self))
     }
 
     private final class ErrorBuffer: @unchecked Sendable {
