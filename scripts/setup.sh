@@ -54,7 +54,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   log="$LOG_DIR/apt.log"
   $SUDO apt-get update >"$log" 2>&1 || fail "apt-get update could not read the Debian package lists" \
     "${SUDO:+$SUDO }apt-get update" "check that the Debian mirror in /etc/apt/sources.list is reachable, then run again" "$log"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >>"$log" 2>&1 ||
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >>"$log" 2>&1 ||
     fail "apt-get could not install ${missing[*]}" "${SUDO:+$SUDO }apt-get install -y --no-install-recommends ${missing[*]}" \
       "check that these Debian 12 packages exist and the mirror is reachable (apt-cache policy NAME)" "$log"
 else
@@ -93,6 +93,7 @@ else
     fail "pip could not install the pinned Python packages" "$VPY -m pip install -r requirements.txt" "$fix" "$log"
   fi
   echo "$want" >"$STAMP"
+  export MLPERF_SETUP_BUILT=1
 fi
 
 # --- check that the environment is whole: every package imports, torch and numpy are Debian's ------------------
@@ -104,7 +105,12 @@ need = ["onnxruntime", "onnx", "mlperf_loadgen", "mlperf_logging", "torch", "num
 missing = [m for m in need if importlib.util.find_spec(m) is None]
 if missing:
     sys.exit("missing modules: " + ", ".join(missing))
-import numpy
+# Import the compiled ones: a wheel built against another numpy, or a broken install, fails here, not in a test
+# (torch, which takes over a second, only right after the environment was built).
+import os
+import numpy, onnxruntime, mlperf_loadgen
+if os.environ.get("MLPERF_SETUP_BUILT") == "1":
+    import torch
 if not numpy.__file__.startswith("/usr/lib/python3/"):
     sys.exit("numpy comes from %s, not Debian's python3-numpy: a pinned wheel pulled in another numpy, which "
              "breaks Debian's torch; pin numpy in requirements.txt to Debian's version" % numpy.__file__)

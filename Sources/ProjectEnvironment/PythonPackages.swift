@@ -48,6 +48,10 @@ extension String {
 func runCapturingOutput(_ arguments: [String]) -> (status: Int32, output: String)? {
     var pipeEnds: [Int32] = [0, 0]
     guard pipe(&pipeEnds) == 0 else { return nil }
+    // Close-on-exec: a child spawned concurrently by another thread must not inherit the write end (its read would
+    // then wait for that unrelated child). (pipe2 is not visible to Swift's Glibc module.)
+    _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
+    _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
     let readEnd = pipeEnds[0], writeEnd = pipeEnds[1]
 
     var actions = posix_spawn_file_actions_t()

@@ -32,7 +32,8 @@ struct BenchLoadGenCommand: ParsableCommand {
     @Option(help: "Where to write bench_loadgen.json and the runs' logs.") var out: String = "out/bench-loadgen"
 
     func run() throws {
-        let py = try projectPython(python)
+        // The official wheel runs in the project's Python; --skip-official needs none.
+        let py = skipOfficial ? "" : try projectPython(python)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var report: [String: Any] = ["machine": machineDescription()]
         func say(_ s: String) { Console.out(s) }

@@ -131,21 +131,25 @@ struct BuiltInSUT {
             return (parts[0], workers)
         }
         if text == "null" { return .null }
-        if text.hasPrefix("sleep:"), let (body, workers) = workersSplit(text.dropFirst(6)), let us = Int(body), us >= 0 {
+        let longest = 60_000_000  // µs: one minute per sample or token is the most a built-in SUT waits
+        if text.hasPrefix("sleep:"), let (body, workers) = workersSplit(text.dropFirst(6)), let us = Int(body), us >= 0,
+           us <= longest, workers <= 1024 {
             return .sleep(microseconds: us, workers: workers)
         }
         if text.hasPrefix("llm:"), let (body, workers) = workersSplit(text.dropFirst(4)) {
             let f = body.split(separator: ":", omittingEmptySubsequences: false)
-            if f.count == 3, let first = Int(f[0]), let per = Int(f[1]), first >= 0, per >= 0 {
+            if f.count == 3, let first = Int(f[0]), let per = Int(f[1]), (0...longest).contains(first),
+               (0...longest).contains(per), workers <= 1024 {
                 let range = f[2].split(separator: "-", omittingEmptySubsequences: false)
                 if let lo = range.first.flatMap({ Int($0) }), range.count <= 2,
-                   let hi = range.count == 2 ? Int(range[1]) : lo, lo >= 2, hi >= lo {
+                   let hi = range.count == 2 ? Int(range[1]) : lo, lo >= 2, hi >= lo, hi <= 1_000_000 {
                     return .llm(TokenProfile(firstTokenMicroseconds: first, perTokenMicroseconds: per, minTokens: lo,
                                              maxTokens: hi), workers: workers)
                 }
             }
             throw ValidationError("bad LLM SUT `\(text)`: expected llm:<first-token µs>:<µs per token>:<tokens or min-max>"
-                                  + "[x<workers>] with at least 2 tokens per sample (LoadGen needs n_tokens > 1)")
+                                  + "[x<workers>] with 2 to 1000000 tokens per sample (LoadGen needs n_tokens > 1), "
+                                  + "times up to 60000000 µs and up to 1024 workers")
         }
         throw ValidationError("unknown SUT `\(text)`; valid: \(usage)")
     }

@@ -79,6 +79,74 @@ struct FieldFaultTests {
         }
     }
 
+    @Test("target_latency is a number of ms for SingleStream and MultiStream (as the official double) and an integer for Server")
+    func targetLatencyTypes() throws {
+        let path = try write("*.SingleStream.target_latency = 0.5\n*.MultiStream.target_latency = 2.25\n")
+        let conf = try ConfigFile(path: path)
+        var ss = TestSettings()
+        try ss.apply(conf, model: "resnet50", kind: .userConf)
+        #expect(ss.singleStreamExpectedLatencyNs == 500_000 && ss.multiStreamExpectedLatencyNs == 2_250_000)
+        let official = try OfficialProbe.run(conf: path, scenario: .singleStream, mode: .accuracyOnly, total: 8, perf: 8)
+        #expect((official.detail["requested_single_stream_expected_latency_ns"] as? NSNumber)?.doubleValue == 500_000)
+        let server = try ConfigFile(name: "u.conf", text: "*.Server.target_latency = 0.5\n")
+        var sv = TestSettings()
+        sv.scenario = .server
+        #expect { try sv.apply(server, model: "x", kind: .userConf) } throws: {
+            "\($0)".contains("`target_latency` for Server takes an unsigned integer (ms), got `0.5`")
+        }
+    }
+
+    @Test("a user.conf TTFT/TPOT bound applies when mlperf.conf turned token latencies on, as in the official LoadGen")
+    func tokenBoundsFromUserConf() throws {
+        var s = try TestSettings.official(model: "llama2-70b", scenario: .server)
+        #expect(s.useTokenLatencies)
+        let conf = try ConfigFile(name: "user.conf", text: "llama2-70b.Server.ttft_latency = 5000\nllama2-70b.Server.tpot_latency = 400\n")
+        try s.apply(conf, model: "llama2-70b", kind: .userConf)
+        #expect(s.serverTTFTLatency == 5_000_000_000 && s.serverTPOTLatency == 400_000_000)
+    }
+
+    @Test("switches take 0 or 1: other values mean true for some keys and false for others in the official LoadGen")
+    func switchValues() throws {
+        #expect { _ = try ConfigFile(name: "u.conf", text: "*.*.sample_concatenate_permutation = 2\n") } throws: {
+            "\($0)".contains("takes 0 or 1, got `2` (the official LoadGen would read false (only 1 means true))")
+        }
+        #expect { _ = try ConfigFile(name: "u.conf", text: "*.*.performance_issue_unique = 3\n") } throws: {
+            "\($0)".contains("takes 0 or 1, got `3` (the official LoadGen would read true)")
+        }
+        _ = try ConfigFile(name: "u.conf", text: "*.*.sample_concatenate_permutation = 1\n*.*.print_timestamps = 0\n")
+    }
+
+    @Test("huge counts in accuracy mode and offline_expected_qps = 0 run without a trap, as the official LoadGen runs them")
+    func edgeCountsRun() throws {
+        var acc = TestSettings()
+        acc.mode = .accuracyOnly
+        acc.minQueryCount = .max
+        acc.performanceSampleCountOverride = .max
+        let (r, _) = try runTest(NullSUT(), acc, total: 16, perf: 16)
+        #expect(r.noTestReason == nil && r.accuracyLoggedSamples == 16)
+        var off = TestSettings()
+        off.scenario = .offline
+        off.offlineExpectedQPS = 0
+        off.minDurationMs = 0
+        off.minQueryCount = 50
+        let (ro, _) = try runTest(NullSUT(), off, total: 16, perf: 16)
+        #expect(ro.noTestReason == nil && ro.performance?.sampleCount == 50)
+    }
+
+    @Test("a token run whose SUT never reports first tokens is INVALID with the official error, not VALID on empty vectors")
+    func missingFirstTokens() throws {
+        var s = TestSettings()
+        s.scenario = .server
+        s.useTokenLatencies = true
+        s.serverTargetQPS = 2000
+        s.minDurationMs = 0
+        s.minQueryCount = 100
+        let (r, _) = try runTest(NullSUT(), s, total: 16, perf: 16)
+        #expect(r.performance?.rules.contains { $0.rule == "first_tokens" && !$0.passed } == true)
+        #expect(r.errors.contains { $0.contains("Attempted to record a sample latency before it's first token latency") })
+        #expect(r.isValid == false)
+    }
+
     @Test("a millisecond value that overflows 64-bit nanoseconds is an error, not a trap")
     func millisecondOverflow() throws {
         for key in ["Server.target_latency", "SingleStream.target_latency", "MultiStream.target_latency"] {

@@ -63,6 +63,22 @@ struct LogFaultTests {
         #expect(FileManager.default.fileExists(atPath: victim + "/precious.txt"))
     }
 
+    @Test("an RCP file that cannot be parsed is reported as the reason the check did not run, not as 'no RCP'")
+    func brokenRCPFileIsNamed() throws {
+        let rules = Fixtures.tempDir("rules-copy")
+        let own = RulesetStore.builtIn.directory(ruleset: "swift-1.0").path
+        try FileManager.default.copyItem(atPath: own, toPath: rules + "/training_swift-1.0")
+        try "{ not json".write(toFile: rules + "/training_swift-1.0/rcps_fashion-mnist.json", atomically: true, encoding: .utf8)
+        let out = Fixtures.tempDir("rcp-broken")
+        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST,
+                                workload: .command(ExternalCommand(arguments: [Fixtures.python, HarnessTests.standin])),
+                                options: HarnessOptions(runs: 1, outputDirectory: out, baseSeed: 5),
+                                rulesets: RulesetStore(directory: URL(fileURLWithPath: rules)))
+        let r = try h.run()
+        #expect(r.rcp == nil)
+        #expect(r.rcpNote?.contains("rcps_fashion-mnist.json cannot be used") == true, "\(r.rcpNote ?? "nil")")
+    }
+
     @Test("every JSON file we write is strict JSON: NaN and infinities become null; MLLOG lines keep Python's literals")
     func strictJSON() throws {
         let value = JSONValue.object([JSONField("a", .double(.nan)), JSONField("b", .double(-.infinity)),

@@ -49,9 +49,11 @@ func generateQueries(_ s: EffectiveSettings, kind: IssueKind, set: LoadableSet, 
     let loaded = set.indices
     let end = set.end
     let scenario = s.scenario
-    var spq = Int(s.samplesPerQuery)
-    var genDurationNs: Int64 = (scenario == .server ? 1 : 2) * Int64(s.targetDurationMs) * 1_000_000
-    var minQueries = Int(s.minQueryCount)
+    // Clamped conversions: `TestSettings.problems` and `QueryBudget` refuse settings this large before a
+    // performance run, and accuracy mode replaces them below; no value may trap here.
+    var spq = Int(clamping: s.samplesPerQuery)
+    var genDurationNs: Int64 = (scenario == .server ? 1 : 2) * Int64(clamping: s.targetDurationMs) * 1_000_000
+    var minQueries = Int(clamping: s.minQueryCount)
     let unique = kind == .accuracy || s.performanceIssueUnique
     if unique {
         genDurationNs = 0
@@ -86,7 +88,7 @@ func generateQueries(_ s: EffectiveSettings, kind: IssueKind, set: LoadableSet, 
 
     var plan = QueryPlan()
     plan.samplesPerQuery = spq
-    let sameIndex = Int(s.performanceIssueSameIndex)
+    let sameIndex = Int(clamping: s.performanceIssueSameIndex)
     let same = s.performanceIssueSame && kind == .performance
     var uniquePos = 0
     var equalPos = 0

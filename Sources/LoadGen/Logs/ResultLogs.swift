@@ -12,10 +12,11 @@ extension DetailLog {
         log("requested_test_mode", .string(r.mode.rawValue))
         switch r.scenario {
         case .singleStream:
-            log("requested_single_stream_expected_latency_ns", .uint(r.singleStreamExpectedLatencyNs))
+            // A double in the official TestSettings (so `1e+07` in its log).
+            log("requested_single_stream_expected_latency_ns", .double(Double(r.singleStreamExpectedLatencyNs)))
             log("requested_single_stream_target_latency_percentile", .double(r.singleStreamTargetLatencyPercentile))
         case .multiStream:
-            log("requested_multi_stream_expected_latency_ns", .uint(r.multiStreamExpectedLatencyNs))
+            log("requested_multi_stream_expected_latency_ns", .double(Double(r.multiStreamExpectedLatencyNs)))
             log("requested_multi_stream_target_latency_percentile", .double(r.multiStreamTargetLatencyPercentile))
             log("requested_multi_stream_samples_per_query", .uint(r.multiStreamSamplesPerQuery))
         case .server:

@@ -103,7 +103,7 @@ extension PerformanceSummary {
         finalQueryAllSamplesDoneTimeNs = maxCompletion - start
 
         // Over-latency count (Server): latencies above the bound, from the sorted vector.
-        let bound = Int64(s.targetLatencyNs)
+        let bound = Int64(clamping: s.targetLatencyNs)
         var lo = 0, hi = count
         while lo < hi { let m = (lo + hi) / 2; if sortedLat[m] > bound { hi = m } else { lo = m + 1 } }
         overLatencyCount = s.scenario == .server ? count - lo : 0
@@ -163,7 +163,7 @@ extension PerformanceSummary {
         }
 
         // Validity (spec §5).
-        let minDurNs = Int64(s.minDurationMs) * 1_000_000
+        let minDurNs = Int64(clamping: s.minDurationMs) * 1_000_000
         let durationMeasured: Int64
         switch s.scenario {
         case .offline: durationMeasured = sampleLatency.max
@@ -196,7 +196,7 @@ extension PerformanceSummary {
         rules.append(ValidityRule(rule: "min_duration", passed: minDurationMet,
                                   measured: "\(durationMeasured / 1_000_000) ms", required: "≥ \(s.minDurationMs) ms",
                                   advice: minDurationMet ? nil : durationAdvice))
-        let moreQ = Swift.max(Int64(s.minQueryCount) - Int64(outcome.queriesIssued), 0)
+        let moreQ = Swift.max(Int64(clamping: s.minQueryCount) - Int64(outcome.queriesIssued), 0)
         rules.append(ValidityRule(rule: "min_queries", passed: minQueriesMet,
                                   measured: "\(outcome.queriesIssued) queries, \(count) samples",
                                   required: "≥ \(s.minQueryCount) queries, ≥ \(s.minSampleCount) samples",
@@ -247,6 +247,15 @@ extension PerformanceSummary {
                                       advice: "The SUT completed ids it was not issued, or completed a sample twice."))
         }
         if completer.tokens != nil {
+            let early = completer.counter(.beforeFirstToken), late = completer.counter(.firstTokenAfterCompletion)
+            if early > 0 || late > 0 {
+                rules.append(ValidityRule(rule: "first_tokens", passed: false,
+                                          measured: "\(early) samples completed without a first token, \(late) first tokens after completion",
+                                          required: "every sample reports its first token, then completes",
+                                          advice: "Attempted to record a sample latency before it's first token latency: with "
+                                            + "use_token_latencies the SUT must call firstToken for each sample before completing it "
+                                            + "(TTFT and TPOT are computed from it)."))
+            }
             let bad = completer.counter(.badTokens)
             if bad > 0 {
                 rules.append(ValidityRule(rule: "token_counts", passed: false, measured: "\(bad) responses with n_tokens ≤ 1",

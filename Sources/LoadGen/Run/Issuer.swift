@@ -78,16 +78,16 @@ struct Issuer {
         return out
     }
 
-    private var minDurationNs: Int64 { Int64(settings.minDurationMs) * 1_000_000 }
-    private var maxDurationNs: Int64 { Int64(settings.maxDurationMs) * 1_000_000 }
+    private var minDurationNs: Int64 { Int64(clamping: settings.minDurationMs) * 1_000_000 }
+    private var maxDurationNs: Int64 { Int64(clamping: settings.maxDurationMs) * 1_000_000 }
 
     /// SingleStream / MultiStream: one query outstanding; the next is issued as soon as the previous completes.
     private func closedLoop(_ plan: QueryPlan, _ idx: UnsafePointer<Int32>, _ issue: UnsafeMutableBufferPointer<Int64>,
                             _ lag: UnsafeMutableBufferPointer<Int64>, _ out: inout IssueOutcome) {
         let spq = plan.samplesPerQuery
         let performance = kind == .performance
-        let minQueries = Int(settings.minQueryCount)
-        let maxQueries = Int(settings.maxQueryCount)
+        let minQueries = Int(clamping: settings.minQueryCount)
+        let maxQueries = Int(clamping: settings.maxQueryCount)
         let firstID = completer.firstID
         let completion = completer.completion
         out.startWallNs = lg_wall_ns()
@@ -131,8 +131,8 @@ struct Issuer {
         let n = plan.queryCount
         let performance = kind == .performance
         let coalesce = settings.serverCoalesceQueries
-        let maxAsync = Int64(settings.maxAsyncQueries)
-        let maxQueries = Int(settings.maxQueryCount)
+        let maxAsync = Int64(clamping: settings.maxAsyncQueries)
+        let maxQueries = Int(clamping: settings.maxQueryCount)
         let firstID = completer.firstID
         lg_set_timer_slack(1)
         defer { lg_set_timer_slack(50_000) }

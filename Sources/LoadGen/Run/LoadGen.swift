@@ -155,9 +155,9 @@ struct TestRun {
 
     mutating func runPerformance(_ e: EffectiveSettings) throws -> PerformanceSummary {
         detail.log("generic_message", "Starting performance mode")
-        let padding = e.scenario == .multiStream ? Int(e.samplesPerQuery) - 1 : 0
-        let sets = generateLoadableSets(total: qsl.totalSampleCount, requested: Int(e.performanceSampleCount),
-                                        setSize: Int(e.performanceSampleCount), seed: e.qslRngSeed, padding: padding)
+        let padding = e.scenario == .multiStream ? Int(clamping: e.samplesPerQuery) - 1 : 0
+        let sets = generateLoadableSets(total: qsl.totalSampleCount, requested: Int(clamping: e.performanceSampleCount),
+                                        setSize: Int(clamping: e.performanceSampleCount), seed: e.qslRngSeed, padding: padding)
         let set = sets[0]
         try load(set)
         detail.log("loaded_qsl_set", .array(set.indices.map { .int(Int64($0)) }))
@@ -171,8 +171,9 @@ struct TestRun {
             var prob = e.accuracyLogProbability
             if e.accuracyLogSamplingTarget > 0 {
                 let expected: UInt64 = e.scenario == .offline
-                    ? max(UInt64(e.targetQPS * Double(e.minDurationMs) / 1000), e.minSampleCount)
-                    : max(UInt64(e.targetQPS * Double(e.minDurationMs) / 1000) * e.samplesPerQuery, e.minQueryCount * e.samplesPerQuery)
+                    ? max(saturatingUInt64(e.targetQPS * Double(e.minDurationMs) / 1000), e.minSampleCount)
+                    : max(saturatingProduct(saturatingUInt64(e.targetQPS * Double(e.minDurationMs) / 1000), e.samplesPerQuery),
+                          e.minSampleCount)
                 prob = expected > 0 ? Double(e.accuracyLogSamplingTarget) / Double(expected) : 1
             }
             capture = AccuracyCapture(logAll: false, probability: prob, offset: offset, values: plan.accuracyLogValue)
@@ -192,9 +193,9 @@ struct TestRun {
 
     mutating func runAccuracy(_ e: EffectiveSettings) throws {
         detail.log("generic_message", "Starting accuracy mode")
-        let padding = e.scenario == .multiStream ? Int(e.samplesPerQuery) - 1 : 0
-        let sets = generateLoadableSets(total: qsl.totalSampleCount, requested: Int(e.accuracySampleCount),
-                                        setSize: Int(e.performanceSampleCount), seed: e.qslRngSeed, padding: padding)
+        let padding = e.scenario == .multiStream ? Int(clamping: e.samplesPerQuery) - 1 : 0
+        let sets = generateLoadableSets(total: qsl.totalSampleCount, requested: Int(clamping: e.accuracySampleCount),
+                                        setSize: Int(clamping: e.performanceSampleCount), seed: e.qslRngSeed, padding: padding)
         for set in sets {
             try load(set)
             detail.log("loaded_qsl_set", .array(set.indices.map { .int(Int64($0)) }))
@@ -261,13 +262,14 @@ struct TestRun {
     mutating func issue(_ plan: QueryPlan, _ e: EffectiveSettings, kind: IssueKind, capture: AccuracyCapture?,
                         phase: String) -> (IssueOutcome, QueryCompleter) {
         let completer = QueryCompleter(firstID: nextSequenceID, count: plan.sampleCount, tokens: e.useTokenLatencies,
+                                       needsFirstToken: e.scenario != .offline,
                                        accuracy: capture)
         let issuer = Issuer(settings: e, kind: kind, sut: sut, completer: completer, cancellation: options.cancellation,
                             completionTimeoutNs: options.completionTimeoutNs, live: live)
         live.reset()
         let monitor = options.progress.map { callback in
             ProgressMonitor(live: live, completer: completer, phase: phase, plannedQueries: plan.queryCount,
-                            minDurationNs: kind == .performance ? Int64(e.minDurationMs) * 1_000_000 : 0,
+                            minDurationNs: kind == .performance ? Int64(clamping: e.minDurationMs) * 1_000_000 : 0,
                             intervalMs: options.progressIntervalMs, callback: callback)
         }
         let outcome = issuer.run(plan)
@@ -312,6 +314,12 @@ struct TestRun {
         if unknown > 0 { detail.error("error_runtime", "The SUT completed \(unknown) response ids that were not issued in this run.") }
         let bad = c.counter(.badTokens)
         if bad > 0 { detail.error("error_runtime", "\(bad) responses reported n_tokens ≤ 1: Number of tokens need to be greater than 1.") }
+        let early = c.counter(.beforeFirstToken)
+        if early > 0 {
+            detail.error("error_runtime", "\(early) samples completed without a first token: Attempted to record a sample latency before it's first token latency")
+        }
+        let late = c.counter(.firstTokenAfterCompletion)
+        if late > 0 { detail.error("error_runtime", "\(late) first tokens arrived after their sample had completed.") }
     }
 
     mutating func collectAccuracy(_ capture: AccuracyCapture?, plan: QueryPlan, firstID: Int) {

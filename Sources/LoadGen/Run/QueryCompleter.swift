@@ -16,13 +16,18 @@ public final class QueryCompleter: @unchecked Sendable {
     let firstToken: UnsafeMutablePointer<Int64>?
     /// Output token count per sample (token latencies only).
     let tokens: UnsafeMutablePointer<Int64>?
-    /// [completed samples, duplicates, unknown ids, bad token counts, completions before first token]
+    /// [completed samples, duplicates, unknown ids, bad token counts, completions before first token,
+    /// first tokens after completion]
     let counters: UnsafeMutablePointer<Int64>
     let accuracy: AccuracyCapture?
+    /// Token runs outside Offline: every sample must report its first token before it completes.
+    let needsFirstToken: Bool
 
-    init(firstID: ResponseID, count: Int, tokens useTokens: Bool, accuracy: AccuracyCapture?) {
+    init(firstID: ResponseID, count: Int, tokens useTokens: Bool, needsFirstToken: Bool = false,
+         accuracy: AccuracyCapture?) {
         self.firstID = firstID
         self.count = count
+        self.needsFirstToken = useTokens && needsFirstToken
         completion = .allocate(capacity: max(count, 1))
         completion.initialize(repeating: 0, count: max(count, 1))
         if useTokens {
@@ -48,7 +53,7 @@ public final class QueryCompleter: @unchecked Sendable {
         counters.deallocate()
     }
 
-    enum Counter: Int { case completed = 0, duplicate, unknown, badTokens, beforeFirstToken }
+    enum Counter: Int { case completed = 0, duplicate, unknown, badTokens, beforeFirstToken, firstTokenAfterCompletion }
 
     @inline(__always) func counter(_ c: Counter) -> Int64 { lg_load(counters + c.rawValue) }
 
@@ -84,6 +89,7 @@ public final class QueryCompleter: @unchecked Sendable {
             return
         }
         _ = lg_cas(ft + k, 0, now)
+        if lg_load(completion + k) != 0 { lg_add(counters + Counter.firstTokenAfterCompletion.rawValue, 1) }
         if let acc = accuracy, acc.shouldLog(k) { acc.firstTokenData(seq: k, data: data) }
     }
 
@@ -101,6 +107,9 @@ public final class QueryCompleter: @unchecked Sendable {
         if let tk = tokens {
             tk[k] = Int64(tokenCount)
             if tokenCount <= 1 { lg_add(counters + Counter.badTokens.rawValue, 1) }
+            if needsFirstToken, let ft = firstToken, lg_load(ft + k) == 0 {
+                lg_add(counters + Counter.beforeFirstToken.rawValue, 1)
+            }
         }
         if let acc = accuracy, acc.shouldLog(k) { acc.append(seq: k, data: data, tokenCount: tokenCount) }
         return true

@@ -94,7 +94,18 @@ public struct ConfigFile: Sendable {
 
     /// Keys whose value is a floating-point number (the official LoadGen reads them with `strtod`); every other
     /// known key takes an unsigned integer (read with `strtoull`, base 0).
-    static let numberKeys: Set<String> = ["accuracy_log_probability", "target_latency_percentile", "target_qps"]
+    /// (`target_latency` is a number for SingleStream and MultiStream, where the official expected latency is a
+    /// double; for Server it must be an integer, which `apply` checks.)
+    static let numberKeys: Set<String> = ["accuracy_log_probability", "target_latency_percentile", "target_qps",
+                                          "target_latency"]
+    /// Switches: the official LoadGen reads some as `value == 1` and others as `value != 0`, so any value but 0 and 1
+    /// means different things to different keys; only 0 and 1 are accepted.
+    static let switchKeys: Set<String> = ["test05", "use_token_latencies", "infer_token_latencies",
+                                          "sample_concatenate_permutation", "performance_issue_unique",
+                                          "performance_issue_same", "coalesce_queries", "print_timestamps"]
+    /// The switches the official LoadGen sets only for exactly 1 (the others: for any value but 0).
+    static let switchKeysTrueOnlyForOne: Set<String> = ["test05", "use_token_latencies", "infer_token_latencies",
+                                                        "sample_concatenate_permutation"]
 
     /// Why `value` is not exactly what `key`'s type accepts, with what the official LoadGen does with it instead
     /// (it accepts any token that `strtoul` or `strtod` reads whole, then reads the key's type from the leading part:
@@ -119,7 +130,11 @@ public struct ConfigFile: Sendable {
             if whole && d.isFinite { return nil }
             return "takes a finite number, got `\(value)` (\(official))"
         }
-        if parseUInt(value) != nil { return nil }
+        if let v = parseUInt(value) {
+            guard switchKeys.contains(key), v > 1 else { return nil }
+            let reads = switchKeysTrueOnlyForOne.contains(key) ? "false (only 1 means true)" : "true"
+            return "takes 0 or 1, got `\(value)` (the official LoadGen would read \(reads))"
+        }
         return "takes an unsigned integer (decimal, 0x hex or 0-prefixed octal), got `\(value)` (\(official))"
     }
 
@@ -211,7 +226,19 @@ extension TestSettings {
         }
         func u(_ key: String, _ s: String? = nil) -> UInt64? { find(key, s).map(ConfigFile.uintValue) }
         func d(_ key: String, _ s: String? = nil) -> Double? { find(key, s).map(ConfigFile.doubleValue) }
-        func b(_ key: String, _ s: String? = nil) -> Bool? { u(key, s).map { $0 != 0 } }
+        func b(_ key: String, _ s: String? = nil) -> Bool? {
+            u(key, s).map { ConfigFile.switchKeysTrueOnlyForOne.contains(key) ? $0 == 1 : $0 != 0 }
+        }
+        /// A number of milliseconds (fractions allowed), as whole nanoseconds.
+        func msNumber(_ key: String, _ s: String) throws(ConfigError) -> UInt64? {
+            guard let entry = conf.lookup(model: model, scenario: s, key: key) else { return nil }
+            let ns = ConfigFile.doubleValue(entry.value) * 1e6
+            guard ns.isFinite, ns >= 0, ns < 9.2e18 else {
+                throw ConfigError(file: conf.name, line: entry.line,
+                                  message: "`\(key)` = \(entry.value) ms is not a usable latency in nanoseconds")
+            }
+            return UInt64(ns.rounded())
+        }
         /// A value in milliseconds, as nanoseconds; one that does not fit in 64 bits is an error, not a trap.
         func ms(_ key: String, _ s: String) throws(ConfigError) -> UInt64? {
             guard let entry = conf.lookup(model: model, scenario: s, key: key) else { return nil }
@@ -241,22 +268,29 @@ extension TestSettings {
             }
             mode = m
         }
-        if let v = b("use_token_latencies") {
-            useTokenLatencies = v
-            if v {
-                if let t = try ms("ttft_latency", "Server") { serverTTFTLatency = t }
-                if let t = try ms("tpot_latency", "Server") { serverTPOTLatency = t }
-            }
+        // As the official FromConfig: the token bounds are read whenever token latencies are on after this key, also
+        // when they were turned on by an earlier file (mlperf.conf does it for the LLM benchmarks).
+        if let v = b("use_token_latencies") { useTokenLatencies = v }
+        if useTokenLatencies {
+            if let t = try ms("ttft_latency", "Server") { serverTTFTLatency = t }
+            if let t = try ms("tpot_latency", "Server") { serverTPOTLatency = t }
         }
         if let v = b("infer_token_latencies") { inferTokenLatencies = v }
-        if let v = u("token_latency_scaling_factor") { tokenLatencyScalingFactor = v }
+        if inferTokenLatencies, let v = u("token_latency_scaling_factor") { tokenLatencyScalingFactor = v }
         if let v = d("target_latency_percentile", "SingleStream") { singleStreamTargetLatencyPercentile = v * 0.01 }
         if let v = d("target_latency_percentile", "MultiStream") { multiStreamTargetLatencyPercentile = v * 0.01 }
         if let v = d("target_latency_percentile", "Server") { serverTargetLatencyPercentile = v * 0.01 }
         if let v = u("samples_per_query", "MultiStream") { multiStreamSamplesPerQuery = v }
+        if let entry = conf.lookup(model: model, scenario: "Server", key: "target_latency"),
+           ConfigFile.parseUInt(entry.value) == nil {
+            let official = entry.value.withCString { strtoull($0, nil, 0) }
+            throw ConfigError(file: conf.name, line: entry.line,
+                              message: "`target_latency` for Server takes an unsigned integer (ms), got `\(entry.value)` "
+                                + "(the official LoadGen would read \(official))")
+        }
         if let v = try ms("target_latency", "Server") { serverTargetLatencyNs = v }
-        if let v = try ms("target_latency", "SingleStream") { singleStreamExpectedLatencyNs = v }
-        if let v = try ms("target_latency", "MultiStream") { multiStreamExpectedLatencyNs = v }
+        if let v = try msNumber("target_latency", "SingleStream") { singleStreamExpectedLatencyNs = v }
+        if let v = try msNumber("target_latency", "MultiStream") { multiStreamExpectedLatencyNs = v }
         if let v = b("performance_issue_unique") { performanceIssueUnique = v }
         if let v = b("performance_issue_same") { performanceIssueSame = v }
         if let v = u("performance_issue_same_index") { performanceIssueSameIndex = v }

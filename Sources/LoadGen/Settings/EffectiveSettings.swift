@@ -108,8 +108,7 @@ public struct EffectiveSettings: Sendable, Equatable {
             minQueryCount = minQueryCount.addingReportingOverflow(qslCount - minQueryCount % qslCount).overflow
                 ? .max : minQueryCount + (qslCount - minQueryCount % qslCount)
         }
-        let product = minQueryCount.multipliedReportingOverflow(by: samplesPerQuery)
-        minSampleCount = product.overflow ? .max : product.partialValue
+        minSampleCount = saturatingProduct(minQueryCount, samplesPerQuery)
     }
 }
 
@@ -118,4 +117,10 @@ public struct EffectiveSettings: Sendable, Equatable {
 func saturatingUInt64(_ d: Double) -> UInt64 {
     if d.isNaN || d <= 0 { return 0 }
     return d >= 18_446_744_073_709_551_615.0 ? .max : UInt64(d)
+}
+
+/// `a * b`, or `UInt64.max` when it does not fit.
+func saturatingProduct(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let r = a.multipliedReportingOverflow(by: b)
+    return r.overflow ? .max : r.partialValue
 }

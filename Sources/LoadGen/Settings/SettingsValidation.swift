@@ -34,14 +34,18 @@ extension TestSettings {
                 out.append("server_find_peak_qps_boundary_step_size must be a finite number > 0, got \(serverFindPeakQPSBoundaryStepSize)")
             }
         case .offline:
-            rate("offline_expected_qps", offlineExpectedQPS)
+            // 0 is allowed (the official LoadGen then issues min_query_count samples); a negative rate is not.
+            if !offlineExpectedQPS.isFinite || offlineExpectedQPS < 0 {
+                out.append("offline_expected_qps must be a finite number ≥ 0, got \(offlineExpectedQPS)")
+            }
         }
         if !accuracyLogProbability.isFinite || accuracyLogProbability < 0 || accuracyLogProbability > 1 {
             out.append("accuracy_log_probability must be in [0, 1], got \(accuracyLogProbability)")
         }
-        for (name, ms) in [("min_duration_ms", minDurationMs), ("max_duration_ms", maxDurationMs)]
-        where ms > UInt64(Int64.max / 1_000_000) {
-            out.append("\(name) must be at most \(Int64.max / 1_000_000) ms, got \(ms)")
+        // Durations become nanoseconds, doubled for SingleStream and MultiStream query generation.
+        let longest = UInt64(Int64.max / 2_000_000)
+        for (name, ms) in [("min_duration_ms", minDurationMs), ("max_duration_ms", maxDurationMs)] where ms > longest {
+            out.append("\(name) must be at most \(longest) ms, got \(ms)")
         }
         return out
     }

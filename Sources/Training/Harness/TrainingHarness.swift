@@ -191,9 +191,9 @@ public struct TrainingHarness: Sendable {
             : RCPSource.locate(benchmark: benchmark.name, ruleset: ruleset, store: rulesets, environment: options.environment)
         if options.division == "open" {
             rcpNote = "open division: no convergence check"
-        } else if let rcpPath = source.path, let data = FileManager.default.contents(atPath: rcpPath),
-                  let json = try? JSONParser.parse(bytes: [UInt8](data)),
-                  let records = try? RCPRecord.parseFile(json) {
+        } else if let rcpPath = source.path, case .failure(let why) = RCPSource.load(rcpPath) {
+            rcpNote = "not checked: the RCP file \(rcpPath) cannot be used: \(why)"
+        } else if let rcpPath = source.path, case .success(let records) = RCPSource.load(rcpPath) {
             let points = scored.map { $0.succeeded ? $0.convergencePoint : nil }
             rcp = RCPChecker.check(submission: points, batchSize: batchSize ?? 0, records: records,
                                    submissionRuns: benchmark.requiredRuns, drop: benchmark.olympicDrop,
@@ -274,13 +274,17 @@ public struct TrainingHarness: Sendable {
                 // A stale log file of an earlier run is removed; anything that is not a regular file is never
                 // touched (a directory given by mistake must not be deleted), and the run fails with the reason.
                 var info = stat()
-                if lstat(t.path, &info) == 0 {
+                if stat(t.path, &info) == 0 {
                     guard (info.st_mode & S_IFMT) == S_IFREG else {
                         failure = "--log-file \(t.path) is not a regular file (a directory?): it must name the file "
                             + "the workload writes its MLLOG lines to; nothing was run and nothing was removed"
                         break
                     }
-                    unlink(t.path)
+                    guard unlink(t.path) == 0 else {
+                        failure = "--log-file \(t.path) is left from an earlier run and cannot be removed "
+                            + "(\(String(cString: strerror(errno)))): its lines would be read as this run's"
+                        break
+                    }
                 }
             }
             let raw = try? LineFile(path: rawPath)

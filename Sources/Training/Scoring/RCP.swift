@@ -356,6 +356,23 @@ public struct RCPSource: Sendable, Equatable {
     /// Every place looked at, for a "not checked" message.
     public var tried: [String]
 
+    /// Why an RCP file could not be used (one sentence).
+    public struct LoadFailure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads and parses an RCP file (official layout).
+    public static func load(_ path: String) -> Result<[RCPRecord], LoadFailure> {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(LoadFailure(description: "cannot be read"))
+        }
+        do {
+            return .success(try RCPRecord.parseFile(try JSONParser.parse(bytes: [UInt8](data))))
+        } catch {
+            return .failure(LoadFailure(description: "\(error)"))
+        }
+    }
+
     /// Looks for `rcps_<benchmark>.json` for `ruleset`.
     /// - Parameter environment: the process environment (for `MLPERF_PYTHON` / the project's `.venv`).
     public static func locate(benchmark: String, ruleset: String, store: RulesetStore,
