@@ -24,7 +24,7 @@ struct SuiteCommand: ParsableCommand {
 
         Step 3 runs SingleStream, MultiStream, Server and Offline in performance mode, each --duration-ms long (the \
         official minimum is 10 minutes; the default here is sized for a 2-core machine), with settings calibrated \
-        on the model. A Server run INVALID on latency alone is run again at half its target QPS, up to 3 times \
+        on the model. A Server run INVALID on latency alone is run again at half its target QPS, up to 5 times \
         (every attempt's logs kept).
 
         Output: the table on stdout, OUT/suite.json, and every run's official logs under OUT.
@@ -37,7 +37,7 @@ struct SuiteCommand: ParsableCommand {
     )
 
     /// How many times a Server run INVALID on latency alone is run again at half its target QPS.
-    static let serverRetries = 3
+    static let serverRetries = 5
 
     @Option(help: "Output directory.") var out: String = SuiteLayout.defaultOutputDirectory
     @Flag(help: "Train a new model even if one was trained before.") var retrain = false

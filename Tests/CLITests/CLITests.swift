@@ -178,7 +178,7 @@ struct LoadGenCLIFaultTests {
     }
 
     @Test("inputs that allow no test exit non-zero with one line that says why", arguments: [
-        (["--scenario", "Offline", "--mode", "FindPeakPerformance"], "only supported for the Server scenario"),
+        (["--scenario", "Offline", "--mode", "FindPeakPerformance"], "only supported in Server scenarios"),
         (["--scenario", "Offline", "--total-sample-count", "0"], "QSL reports no samples"),
         (["--scenario", "Server", "--target-qps", "1e9"], "the settings imply 10000000000 queries"),
         (["--scenario", "Server", "--target-qps", "0"], "server_target_qps must be a finite number > 0"),

@@ -9,17 +9,27 @@ struct OfficialProbe {
     var fromConfig: Int?
     var detail: [String: Any]
     var summary: String
+    /// Every detail-log record in order: (key, value, is_error, is_warning).
+    var records: [(key: String, value: Any, isError: Bool, isWarning: Bool, kind: String, event: String)] = []
+    /// The accuracy log's entries, sorted: "seq_id qsl_idx data".
+    var accuracy: [String] = []
 
     static func run(conf: String?, model: String = "resnet50", scenario: TestScenario, mode: TestMode,
-                    total: Int = 64, perf: Int = 64) throws -> OfficialProbe {
+                    total: Int = 64, perf: Int = 64, audit: String? = nil) throws -> OfficialProbe {
         let script = OfficialVectorsTests.fixtureDir.appendingPathComponent("official_probe.py").path
         let out = try Scratch.directory("official-probe").path
         let text = try Python.run("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
                                   arguments: [script, conf ?? "-", model, scenario.rawValue, mode.rawValue, String(total),
-                                              String(perf), out], interpreter: Python.project)
+                                              String(perf), out] + (audit.map { [$0] } ?? []), interpreter: Python.project)
         let obj = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        let records = (obj["records"] as? [[Any]] ?? []).map {
+            (key: $0[0] as? String ?? "", value: $0[1], isError: ($0[2] as? Bool) ?? false, isWarning: ($0[3] as? Bool) ?? false,
+             kind: $0.count > 4 ? ($0[4] as? String ?? "") : "", event: $0.count > 5 ? ($0[5] as? String ?? "") : "")
+        }
         return OfficialProbe(fromConfig: (obj["from_config"] as? NSNumber)?.intValue,
-                             detail: obj["detail"] as? [String: Any] ?? [:], summary: obj["summary"] as? String ?? "")
+                             detail: obj["detail"] as? [String: Any] ?? [:], summary: obj["summary"] as? String ?? "",
+                             records: records,
+                             accuracy: (obj["accuracy"] as? [[Any]] ?? []).map { $0.map { "\($0)" }.joined(separator: " ") })
     }
 }
 
@@ -355,7 +365,7 @@ struct FieldFaultTests {
         s.scenario = .offline
         s.mode = .findPeakPerformance
         let (r, dir) = try runTest(NullSUT(), s, total: 64, perf: 64)
-        #expect(r.noTestReason?.contains("only supported for the Server scenario") == true)
+        #expect(r.noTestReason?.contains("only supported in Server scenarios") == true)
         let ours = try String(contentsOfFile: dir.path + "/mlperf_log_summary.txt", encoding: .utf8)
         let official = try OfficialProbe.run(conf: nil, scenario: .offline, mode: .findPeakPerformance)
         #expect(ours == official.summary)

@@ -48,12 +48,12 @@ extension DetailLog {
         log("requested_performance_sample_count_override", .uint(r.performanceSampleCountOverride))
         log("requested_accuracy_sample_count_override", .uint(r.accuracySampleCountOverride))
         log("requested_sample_concatenate_permutation", .bool(r.sampleConcatenatePermutation))
-        if r.useTokenLatencies || r.scenario == .server {
-            log("requested_use_token_latencies", .bool(r.useTokenLatencies))
-        }
         if r.useTokenLatencies {
-            log("requested_server_ttft_latency", .uint(r.serverTTFTLatency))
-            log("requested_server_tpot_latency", .uint(r.serverTPOTLatency))
+            log("requested_use_token_latencies", .bool(r.useTokenLatencies))
+            if r.scenario != .offline {
+                log("requested_server_ttft_latency", .uint(r.serverTTFTLatency))
+                log("requested_server_tpot_latency", .uint(r.serverTPOTLatency))
+            }
         }
         log("effective_scenario", .string(e.scenario.rawValue))
         log("effective_test_mode", .string(e.mode.rawValue))
@@ -83,10 +83,22 @@ extension DetailLog {
         log("effective_sample_concatenate_permutation", .bool(e.sampleConcatenatePermutation))
     }
 
-    /// The result keys the submission checker reads (spec §8.2, §8.5), plus our issue-lag figures.
-    func logResults(_ p: PerformanceSummary, _ e: EffectiveSettings, powerBegin: String, powerEnd: String) {
+    /// The end of every issuing series (each performance run, each accuracy-mode loadable set), as the official
+    /// `IssueQueries` logs it: the logger's contention counters (ours takes no retries: 0, kept for key-for-key
+    /// conformance), then the power interval (`power_begin`, `power_end`; POINT_IN_TIME records in the official
+    /// wheel's log, whatever the source's macro names suggest).
+    func logSeriesEnd(powerBegin: String, powerEnd: String) {
+        for key in ["logger_swap_request_slots_retry_count", "logger_swap_request_slots_retry_retry_count",
+                    "logger_swap_request_slots_retry_reencounter_count", "logger_start_reading_entries_retry_count",
+                    "logger_tls_total_log_cas_fail_count", "logger_tls_total_swap_buffers_slot_retry_count"] {
+            log(key, .int(0))
+        }
         log("power_begin", .string(powerBegin))
         log("power_end", .string(powerEnd))
+    }
+
+    /// The result keys the submission checker reads (spec §8.2, §8.5), plus our issue-lag figures.
+    func logResults(_ p: PerformanceSummary, _ e: EffectiveSettings) {
         log("result_validity", .string(p.isValid ? "VALID" : "INVALID"))
         if e.scenario == .server { log("result_perf_constraints_met", .bool(p.perfConstraintsMet)) }
         log("result_min_duration_met", .bool(p.minDurationMet))
@@ -111,13 +123,13 @@ extension DetailLog {
         if e.scenario == .server { log("result_overlatency_query_count", .int(Int64(p.overLatencyCount))) }
         switch e.scenario {
         case .singleStream:
+            log("result_qps_with_loadgen_overhead", .double(p.qpsWithLoadgenOverhead))
+            log("result_qps_without_loadgen_overhead", .double(p.qpsWithoutLoadgenOverhead))
             // Always logged, 0 when not estimated (the official members' initial value).
             log("early_stopping_latency_ss", .int(lastES?.estimate ?? 0))
             log("early_stopping_latency_ms", .int(lastES?.estimate99 ?? 0))
-            log("result_qps_with_loadgen_overhead", .double(p.qpsWithLoadgenOverhead))
-            log("result_qps_without_loadgen_overhead", .double(p.qpsWithoutLoadgenOverhead))
         case .multiStream:
-            log("early_stopping_latency_ms", .int(lastES?.estimate ?? 0))
+            defer { log("early_stopping_latency_ms", .int(lastES?.estimate ?? 0)) }
             if let q = p.queryLatency {
                 log("result_min_query_latency_ns", .int(q.min))
                 log("result_max_query_latency_ns", .int(q.max))
@@ -127,8 +139,8 @@ extension DetailLog {
                 }
             }
         case .server:
-            log("result_completed_samples_per_sec", .double(p.completedSamplesPerSecond))
             log("result_scheduled_samples_per_sec", .double(p.scheduledSamplesPerSecond))
+            log("result_completed_samples_per_sec", .double(p.completedSamplesPerSecond))
         case .offline:
             log("result_samples_per_second", .double(p.samplesPerSecond))
         }

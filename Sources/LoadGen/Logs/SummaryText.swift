@@ -16,7 +16,7 @@ enum SummaryText {
         line(banner); line("MLPerf Results Summary"); line(banner)
         line("SUT name : \(sutName)")
         line("Scenario : \(s.scenario.rawValue)")
-        line("Mode     : \(s.mode == .findPeakPerformance ? "FindPeakPerformance" : "PerformanceOnly")")
+        line("Mode     : \(s.mode.rawValue)")
         switch s.scenario {
         case .singleStream:
             line("\(pctLabel(s.targetLatencyPercentile))th percentile latency (ns) : \(p.targetPercentileLatency)")

@@ -89,7 +89,8 @@ struct TestRun {
         // a compliance run the wrong settings.
         var auditProblem: String? = nil
         if let audit = options.auditConfigPath, access(audit, F_OK) == 0 {
-            detail.warning("Found Audit Config file (\(audit)). Overriding TestSettings from audit.config file.")
+            let name = audit.split(separator: "/").last.map(String.init) ?? audit
+            detail.warning("Found Audit Config file (\(name)). Overriding TestSettings from audit.config file.")
             do {
                 let conf = try ConfigFile(path: audit)
                 try requested.apply(conf, model: options.model, kind: .auditConfig)
@@ -120,10 +121,12 @@ struct TestRun {
             detail.error("error_invalid_test_settings", problem)
             noTest = noTest ?? problem
         }
-        if e.mode == .findPeakPerformance && e.scenario != .server {
-            let problem = "Find peak performance is only supported for the Server scenario."
+        if noTest == nil && e.mode == .findPeakPerformance && e.scenario != .server {
+            // As the official FindPeakPerformanceMode: it starts, then refuses the scenario.
+            detail.log("generic_message", "Starting FindPeakPerformance mode")
+            let problem = "Finding peak performance is only supported in Server scenarios."
             detail.error("error_invalid_config", problem)
-            noTest = noTest ?? problem
+            noTest = problem
         }
         if noTest == nil, e.mode != .accuracyOnly, !e.performanceIssueUnique,
            let problem = QueryBudget.check(e, limitBytes: options.queryMemoryLimitBytes) {
@@ -131,7 +134,7 @@ struct TestRun {
             noTest = problem
         }
         if let noTest {
-            detail.log("generic_message", .string("No test was run: \(noTest)"))
+            // The reason is in the error above, results.json and the CLI's message (not as an extra log record).
             return try finish(e, sutName: sutName, performance: nil, peak: nil, noTest: noTest)
         }
 
@@ -185,7 +188,9 @@ struct TestRun {
         let summary = PerformanceSummary(plan: plan, outcome: outcome, completer: completer, settings: e)
         checkClocks(outcome)
         let powerEnd = outcome.startWallNs + summary.finalQueryAllSamplesDoneTimeNs
-        detail.logResults(summary, e, powerBegin: TestRun.powerDate(outcome.startWallNs), powerEnd: TestRun.powerDate(powerEnd))
+        detail.logSeriesEnd(powerBegin: TestRun.powerDate(outcome.startWallNs), powerEnd: TestRun.powerDate(powerEnd))
+        detail.logResults(summary, e)
+        detail.log("num_errors", .int(Int64(detail.errors.count)))
         try unload(set)
         nextSequenceID += plan.sampleCount
         return summary
@@ -207,6 +212,10 @@ struct TestRun {
                 detail.error("error_runtime", "Accuracy run: the SUT did not complete all \(outcome.samplesIssued) issued samples before the watchdog (\(options.completionTimeoutNs / 1_000_000_000) s).")
             }
             reportResponseErrors(completer)
+            var lastCompletion = outcome.startNs
+            for k in 0..<plan.sampleCount where completer.completion[k] > lastCompletion { lastCompletion = completer.completion[k] }
+            detail.logSeriesEnd(powerBegin: TestRun.powerDate(outcome.startWallNs),
+                                powerEnd: TestRun.powerDate(outcome.startWallNs + lastCompletion - outcome.startNs))
             collectAccuracy(capture, plan: plan, firstID: completer.firstID)
             try unload(set)
             nextSequenceID += plan.sampleCount
@@ -287,7 +296,8 @@ struct TestRun {
     func logEnd(_ o: IssueOutcome, _ e: EffectiveSettings) {
         switch o.endReason {
         case .natural:
-            if e.scenario == .singleStream || e.scenario == .multiStream {
+            // The official issue loop says so in every scenario but Server (whose loop has no such check).
+            if e.scenario != .server {
                 detail.log("generic_message", "Ending naturally: Minimum query count and test duration met.")
             }
         case .ranOut:
@@ -381,7 +391,6 @@ struct TestRun {
             try writeFile(path, text)
             files.insert(path, at: 0)
         }
-        detail.log("num_errors", .int(Int64(detail.errors.count)))
         var result = TestResult(settings: e, sutName: sutName, performance: p, peakQPS: peak,
                                 accuracyLoggedSamples: accuracyEntries.count, summaryText: summary,
                                 errors: detail.errors, warnings: detail.warnings, files: files, partial: cancelled,
