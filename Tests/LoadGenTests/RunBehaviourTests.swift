@@ -208,6 +208,20 @@ func runTest(_ sut: any SystemUnderTest, _ s: TestSettings, total: Int = 256, pe
         #expect(summary == "\nNo warnings encountered during test.\n\nNo errors encountered during test.\n")
     }
 
+    @Test("the sleep SUT serves a multi-sample query with all its workers (Offline ran at one worker's speed)")
+    func sleepSUTWorkersShareAnOfflineQuery() throws {
+        var s = TestSettings()
+        s.scenario = .offline
+        s.minDurationMs = 0
+        s.minQueryCount = 400
+        let sut = SleepSUT(serviceMicroseconds: 1000, workers: 4)
+        defer { sut.shutdown() }
+        let (r, _) = try runTest(sut, s, total: 64, perf: 64)
+        let rate = try #require(r.performance).samplesPerSecond
+        // One worker: ≤ 1000 samples/s; four: ~4000. Generous for a loaded 2-core machine.
+        #expect(rate > 2000, "\(rate) samples/s")
+    }
+
     @Test func tokenLatenciesAreReported() throws {
         var s = quick(.server)
         s.useTokenLatencies = true

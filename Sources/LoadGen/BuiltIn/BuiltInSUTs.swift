@@ -145,7 +145,8 @@ final class SleepQueue: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         self.completer = completer
         ranges.append((first, count))
-        pthread_cond_signal(&cond)
+        // A multi-sample query (Offline, MultiStream) has work for every worker: wake them all, not one.
+        if count > 1 { pthread_cond_broadcast(&cond) } else { pthread_cond_signal(&cond) }
         pthread_mutex_unlock(&mutex)
     }
 
