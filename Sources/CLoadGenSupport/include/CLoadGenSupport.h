@@ -48,3 +48,31 @@ static inline void lg_sleep_until(int64_t t) {
     ts.tv_nsec = t % 1000000000;
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, 0);
 }
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <limits.h>
+/// Blocks while the 32-bit word at `word` still holds `expected`, for at most `timeout_ns` (spurious wake-ups
+/// possible; the caller re-checks its condition).
+static inline void lg_futex_wait(int32_t *word, int32_t expected, int64_t timeout_ns) {
+    struct timespec ts;
+    ts.tv_sec = timeout_ns / 1000000000;
+    ts.tv_nsec = timeout_ns % 1000000000;
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, &ts, 0, 0);
+}
+/// Wakes every thread blocked in `lg_futex_wait` on `word`.
+static inline void lg_futex_wake_all(int32_t *word) { syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, 0, 0, 0); }
+#else
+static inline void lg_futex_wait(int32_t *word, int32_t expected, int64_t timeout_ns) {
+    (void)word; (void)expected;
+    struct timespec ts = { 0, timeout_ns < 50000 ? timeout_ns : 50000 };
+    nanosleep(&ts, 0);
+}
+static inline void lg_futex_wake_all(int32_t *word) { (void)word; }
+#endif
+static inline int32_t lg_load32(const int32_t *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+static inline int32_t lg_add32(int32_t *p, int32_t v) { return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST); }
+static inline int64_t lg_add_seq(int64_t *p, int64_t v) { return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST); }
+static inline int64_t lg_load_seq(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }

@@ -179,19 +179,13 @@ struct Issuer {
         }
     }
 
-    /// Waits until `target` samples have completed: spins briefly, then yields, then naps. False on timeout or
-    /// cancellation.
+    /// Waits until `target` samples have completed: a 2 µs spin, then blocked on the completer's futex (woken by
+    /// the completion), re-checking cancellation and the watchdog every 10 ms. False on timeout or cancellation.
     private func waitCompleted(_ target: Int64, since: Int64) -> Bool {
-        var spins = 0
         let deadline = since + completionTimeoutNs
-        while lg_load(completer.counters) < target {
-            spins += 1
-            if spins < 4096 { lg_cpu_relax(); continue }
-            if spins & 63 == 0 {
-                if cancellation?.isCancelled == true { return false }
-                if lg_now_ns() > deadline { return false }
-            }
-            if spins < 65536 { sched_yield() } else { Issuer.sleep(ns: 20_000) }
+        while !completer.waitCompleted(atLeast: target, timeoutNs: 10_000_000) {
+            if cancellation?.isCancelled == true { return false }
+            if lg_now_ns() > deadline { return false }
         }
         return true
     }
@@ -202,19 +196,14 @@ struct Issuer {
         var deadline = out.lastIssueNs + completionTimeoutNs
         if maxDurationNs > 0 && kind == .performance { deadline = min(deadline, out.startNs + maxDurationNs) }
         if out.endReason == .cancelled { deadline = min(deadline, lg_now_ns() + 1_000_000_000) }
-        var spins = 0
-        while lg_load(completer.counters) < target {
-            spins += 1
-            if spins < 4096 { lg_cpu_relax(); continue }
-            if spins & 15 == 0 {
-                let now = lg_now_ns()
-                if now > deadline { out.waitTimedOut = true; return }
-                if out.endReason != .cancelled && cancellation?.isCancelled == true {
-                    out.endReason = .cancelled
-                    deadline = min(deadline, now + 1_000_000_000)
-                }
+        // Blocked on the completer's futex; every 10 ms (or at the deadline) the watchdog and Ctrl-C are checked.
+        while !completer.waitCompleted(atLeast: target, timeoutNs: max(1, min(10_000_000, deadline - lg_now_ns()))) {
+            let now = lg_now_ns()
+            if now > deadline { out.waitTimedOut = true; return }
+            if out.endReason != .cancelled && cancellation?.isCancelled == true {
+                out.endReason = .cancelled
+                deadline = min(deadline, now + 1_000_000_000)
             }
-            if spins < 65536 { sched_yield() } else { Issuer.sleep(ns: 50_000) }
         }
     }
 

@@ -22,6 +22,10 @@ public final class QueryCompleter: @unchecked Sendable {
     let accuracy: AccuracyCapture?
     /// Token runs outside Offline: every sample must report its first token before it completes.
     let needsFirstToken: Bool
+    /// Issue threads blocked in `waitCompleted` (counted so that completions pay for a wake-up only when needed).
+    let waiters: UnsafeMutablePointer<Int64>
+    /// The futex word waiters sleep on; bumped by each wake-up.
+    let wakeWord: UnsafeMutablePointer<Int32>
 
     init(firstID: ResponseID, count: Int, tokens useTokens: Bool, needsFirstToken: Bool = false,
          accuracy: AccuracyCapture?) {
@@ -43,6 +47,10 @@ public final class QueryCompleter: @unchecked Sendable {
         }
         counters = .allocate(capacity: 8)
         counters.initialize(repeating: 0, count: 8)
+        waiters = .allocate(capacity: 1)
+        waiters.initialize(to: 0)
+        wakeWord = .allocate(capacity: 1)
+        wakeWord.initialize(to: 0)
         self.accuracy = accuracy
     }
 
@@ -51,6 +59,35 @@ public final class QueryCompleter: @unchecked Sendable {
         firstToken?.deallocate()
         tokens?.deallocate()
         counters.deallocate()
+        waiters.deallocate()
+        wakeWord.deallocate()
+    }
+
+    /// Counts `n` completed samples and, only when an issue thread is blocked waiting, wakes it.
+    @inline(__always) private func addCompleted(_ n: Int64) {
+        lg_add_seq(counters, n)
+        if lg_load_seq(waiters) > 0 {
+            lg_add32(wakeWord, 1)
+            lg_futex_wake_all(wakeWord)
+        }
+    }
+
+    /// Blocks the calling (issue) thread until at least `target` samples have completed or `timeoutNs` has passed;
+    /// returns whether the target was reached. Spins for the first `spinNs` (a SUT that completes inline, or within
+    /// a few µs, never pays for a sleep), then sleeps on a futex: no CPU is used while the SUT works.
+    func waitCompleted(atLeast target: Int64, timeoutNs: Int64, spinNs: Int64 = 2_000) -> Bool {
+        let spinEnd = lg_now_ns() + spinNs
+        while lg_load(counters) < target {
+            if lg_now_ns() >= spinEnd { break }
+            lg_cpu_relax()
+        }
+        if lg_load(counters) >= target { return true }
+        lg_add_seq(waiters, 1)
+        defer { lg_add_seq(waiters, -1) }
+        let seen = lg_load32(wakeWord)
+        if lg_load_seq(counters) >= target { return true }
+        lg_futex_wait(wakeWord, seen, max(timeoutNs, 1))
+        return lg_load(counters) >= target
     }
 
     enum Counter: Int { case completed = 0, duplicate, unknown, badTokens, beforeFirstToken, firstTokenAfterCompletion }
@@ -60,7 +97,7 @@ public final class QueryCompleter: @unchecked Sendable {
     /// Completes one sample.
     public func complete(_ id: ResponseID, data: UnsafeRawBufferPointer? = nil, tokenCount: Int = 0) {
         let now = lg_now_ns()
-        if record(id, data: data, tokenCount: tokenCount, at: now) { lg_add(counters, 1) }
+        if record(id, data: data, tokenCount: tokenCount, at: now) { addCompleted(1) }
     }
 
     /// Completes a batch of samples with one timestamp.
@@ -68,7 +105,7 @@ public final class QueryCompleter: @unchecked Sendable {
         let now = lg_now_ns()
         var done: Int64 = 0
         for r in responses where record(r.id, data: r.data, tokenCount: r.tokenCount, at: now) { done += 1 }
-        if done > 0 { lg_add(counters, done) }
+        if done > 0 { addCompleted(done) }
     }
 
     /// Completes every sample of an issued batch, without response data, with one timestamp.
@@ -77,7 +114,7 @@ public final class QueryCompleter: @unchecked Sendable {
         var done: Int64 = 0
         let first = batch.firstID
         for i in 0..<batch.count where record(first &+ i, data: nil, tokenCount: 0, at: now) { done += 1 }
-        if done > 0 { lg_add(counters, done) }
+        if done > 0 { addCompleted(done) }
     }
 
     /// Records the first token of an LLM response (time to first token). `data` is kept for the accuracy log.
