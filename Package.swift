@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Allocation counting for the hot-path check (loadgen-alloc-probe, preloaded by a test).
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         // The `:::MLLOG {json}` line format (training logs and LoadGen's detail log).
@@ -45,6 +47,10 @@ let package = Package(
                 "ProjectEnvironment", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Counts LoadGen's heap allocations under the malloc interposer (run by LoadGenTests with LD_PRELOAD).
+        .executableTarget(name: "loadgen-alloc-probe", dependencies: [
+            "LoadGen", .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+        ]),
         // Scratch directories (removed at exit) and a python runner, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["ProjectEnvironment"], path: "Tests/TestSupport"),
         .testTarget(name: "MLLogTests", dependencies: ["MLLog"]),
