@@ -29,6 +29,7 @@ struct BenchLoadGenCommand: ParsableCommand {
     @Option(help: "Python with mlcommons-loadgen (default: the project's environment .venv, or $MLPERF_PYTHON).") var python: String?
     @Option(help: "The official null-SUT driver.") var baselineScript: String = "bench/loadgen_baseline.py"
     @Flag(help: "Only run ours.") var skipOfficial = false
+    @Option(help: "min_duration_ms of each CPU-measurement run (sleep SUT).") var cpuDurationMs: Int = 3000
     @Option(help: "Where to write bench_loadgen.json and the runs' logs.") var out: String = "out/bench-loadgen"
 
     func run() throws {
@@ -40,7 +41,7 @@ struct BenchLoadGenCommand: ParsableCommand {
         say("LoadGen benchmark: ours vs official (null SUT). Machine: \(machineDescription())")
 
         // 1. Server: highest VALID target QPS.
-        say("\n[1/4] Server, null SUT, \(durationMs) ms per run: highest VALID target QPS")
+        say("\n[1/5] Server, null SUT, \(durationMs) ms per run: highest VALID target QPS")
         var oursBest = 0.0
         for q in parseLadder(oursLadder) {
             let r = try ours(["--scenario", "Server", "--target-qps", "\(q)", "--duration-ms", "\(durationMs)"], tag: "server-\(Int(q))")
@@ -60,7 +61,7 @@ struct BenchLoadGenCommand: ParsableCommand {
         report["server_highest_valid_qps"] = ["ours": oursBest, "official": officialBest]
 
         // 2. Offline: samples/s and bytes per sample.
-        say("\n[2/4] Offline, null SUT, one query of \(offlineSamples) samples")
+        say("\n[2/5] Offline, null SUT, one query of \(offlineSamples) samples")
         let qps = Double(offlineSamples) / 11.0  // 1.1 × 10 s × qps = the query size, as the official sizes it
         let small = max(offlineSamples / 100, 1000)
         let smallQPS = Double(small) / 11.0
@@ -81,7 +82,7 @@ struct BenchLoadGenCommand: ParsableCommand {
                              "ours_bytes_per_sample": oursBytes, "official_bytes_per_sample": offBytes]
 
         // 3. SingleStream p90.
-        say("\n[3/4] SingleStream, null SUT, \(min(durationMs, 1000)) ms: p90 latency")
+        say("\n[3/5] SingleStream, null SUT, \(min(durationMs, 1000)) ms: p90 latency")
         // A null-SUT query takes < 100 ns here: 1 s at 50 ns expected latency pre-generates 40M queries (~1 GB).
         let ssDuration = min(durationMs, 1000)
         let s = try ours(["--scenario", "SingleStream", "--expected-latency-ns", "50", "--duration-ms", "\(ssDuration)"], tag: "singlestream")
@@ -96,12 +97,33 @@ struct BenchLoadGenCommand: ParsableCommand {
         report["singlestream_p90_ns"] = ["ours": oursP90, "official": offP90]
 
         // 4. Issue lag at 100k QPS.
-        say("\n[4/4] Server at 100,000 QPS: our issue lag (actual − scheduled issue time)")
+        say("\n[4/5] Server at 100,000 QPS: our issue lag (actual − scheduled issue time)")
         let l = try ours(["--scenario", "Server", "--target-qps", "100000", "--duration-ms", "\(durationMs)"], tag: "server-100k")
         let lag = l.json["issue_lag_ns"] as? [String: Any] ?? [:]
         let lag99 = (lag["p99.00"] as? NSNumber)?.int64Value ?? -1
         say("  ours     issue lag p50 \((lag["p50.00"] as? NSNumber)?.int64Value ?? -1) ns, p99 \(lag99) ns, max \((lag["max"] as? NSNumber)?.int64Value ?? -1) ns (\(l.json["result"] as? String ?? "?"))")
         report["server_100k_issue_lag_ns"] = lag
+
+        // 5. CPU: the same sleep SUT (1 ms per sample, 2 workers) in every scenario, process CPU seconds each.
+        say("\n[5/5] CPU seconds per run, sleep SUT (1 ms per sample, 2 worker threads), \(cpuDurationMs) ms: "
+            + "the whole process (LoadGen + its SUT; the official side's SUT is Python threads)")
+        var cpu: [String: [String: Double]] = [:]
+        for (scenario, extra) in [("SingleStream", ["--expected-latency-ns", "1000000"]),
+                                  ("MultiStream", ["--expected-latency-ns", "4000000"]),
+                                  ("Offline", ["--target-qps", "2000"]), ("Server", ["--target-qps", "1000"])] {
+            let args = ["--scenario", scenario, "--duration-ms", "\(cpuDurationMs)", "--min-query-count", "100"] + extra
+            let o = try ours(args + ["--sut", "sleep:1000x2"], tag: "cpu-\(scenario)", sut: nil)
+            var row = ["ours": o.cpu]
+            var line = "  \(scenario.padding(toLength: 13, withPad: " ", startingAt: 0)) ours \(String(format: "%.2f", o.cpu)) s"
+            if !skipOfficial {
+                let f = try official(py, args + ["--sut", "sleep", "--sleep-us", "1000", "--workers", "2", "--no-trace"])
+                row["official"] = f.cpu
+                line += "   official \(String(format: "%.2f", f.cpu)) s   \(ratio(o.cpu, f.cpu))"
+            }
+            cpu[scenario] = row
+            say(line)
+        }
+        report["cpu_seconds_sleep_sut"] = cpu
 
         say("\nSummary (ours / official, ratio):")
         say("  Server highest VALID QPS   \(Int(oursBest)) / \(Int(officialBest))  \(ratio(oursBest, officialBest))   goal ≥ 1,000,000")
@@ -114,17 +136,18 @@ struct BenchLoadGenCommand: ParsableCommand {
         say("Wrote \(out)/bench_loadgen.json")
     }
 
-    struct OursRun { var json: [String: Any]; var rssKB: Int; var wall: Double }
-    struct OfficialRun { var fields: [String: String]; var rssKB: Int; var wall: Double }
+    struct OursRun { var json: [String: Any]; var rssKB: Int; var wall: Double; var cpu: Double }
+    struct OfficialRun { var fields: [String: String]; var rssKB: Int; var wall: Double; var cpu: Double }
 
-    func ours(_ args: [String], tag: String) throws -> OursRun {
+    /// Runs our LoadGen in a process of its own (`sut`: the built-in SUT, or nil when `args` name one).
+    func ours(_ args: [String], tag: String, sut: String? = "null") throws -> OursRun {
         let dir = out + "/" + tag
-        let r = try runChild([selfExecutablePath(), "loadgen", "--sut", "null", "--quiet", "--out", dir] + args)
+        let r = try runChild([selfExecutablePath(), "loadgen", "--quiet", "--out", dir] + (sut.map { ["--sut", $0] } ?? []) + args)
         guard r.status == 0, let data = FileManager.default.contents(atPath: dir + "/results.json"),
               let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ChildError("our LoadGen run failed (exit \(r.status)): \(args.joined(separator: " "))")
         }
-        return OursRun(json: json, rssKB: r.maxRSSKB, wall: r.wallSeconds)
+        return OursRun(json: json, rssKB: r.maxRSSKB, wall: r.wallSeconds, cpu: r.cpuSeconds)
     }
 
     func official(_ py: String, _ args: [String]) throws -> OfficialRun {
@@ -139,7 +162,7 @@ struct BenchLoadGenCommand: ParsableCommand {
         for kv in line.split(separator: " ") {
             if let eq = kv.firstIndex(of: "=") { fields[String(kv[..<eq])] = String(kv[kv.index(after: eq)...]) }
         }
-        return OfficialRun(fields: fields, rssKB: r.maxRSSKB, wall: r.wallSeconds)
+        return OfficialRun(fields: fields, rssKB: r.maxRSSKB, wall: r.wallSeconds, cpu: r.cpuSeconds)
     }
 }
 

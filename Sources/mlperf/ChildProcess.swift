@@ -11,6 +11,8 @@ struct ChildResult {
     var stdout: String
     var maxRSSKB: Int
     var wallSeconds: Double
+    /// User + system CPU time of the child and its threads (wait4's rusage), seconds.
+    var cpuSeconds: Double
 }
 
 func runChild(_ argv: [String], environment extra: [String: String] = [:], stderrToNull: Bool = true) throws -> ChildResult {
@@ -55,8 +57,10 @@ func runChild(_ argv: [String], environment extra: [String: String] = [:], stder
     clock_gettime(CLOCK_MONOTONIC, &t1)
     let wall = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
     let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     return ChildResult(status: exit, stdout: String(decoding: out, as: UTF8.self), maxRSSKB: Int(usage.ru_maxrss),
-                       wallSeconds: wall)
+                       wallSeconds: wall, cpuSeconds: cpu)
 }
 
 struct ChildError: Error, CustomStringConvertible {
