@@ -267,14 +267,18 @@ def run_once(args, model, data, scenario, target_qps, out_dir):
     return result
 
 
-def find_peak(run, start, max_runs, tolerance=0.05):
-    """Double from `start` while VALID, then bisect the bracket to within `tolerance` (same as mlperf bench)."""
+def find_peak(run, start, max_runs, tolerance=0.05, confirm_invalid=True):
+    """Double from `start` while VALID, then bisect the bracket to within `tolerance` (same as mlperf bench); an
+    INVALID probe is run once more at the same QPS before it is believed."""
     lo, hi = 0.0, None
     q = start
     runs = []
     while len(runs) < max_runs:
         valid = run(q)
         runs.append((q, valid))
+        if not valid and confirm_invalid and len(runs) < max_runs:
+            valid = run(q)
+            runs.append((q, valid))
         if valid:
             lo = q
         else:

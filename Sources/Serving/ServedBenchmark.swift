@@ -121,15 +121,22 @@ public enum PeakSearch {
         }
     }
 
-    public static func run(start: Double, maxRuns: Int, tolerance: Double = 0.05,
+    /// Doubles from `start` while probes are VALID, then bisects the bracket to within `tolerance`, in at most
+    /// `maxRuns` probes. An INVALID probe is run once more at the same QPS before it is believed (`confirmInvalid`):
+    /// one scheduler stall on a shared machine must not cap the peak. Every probe is in `runs`.
+    public static func run(start: Double, maxRuns: Int, tolerance: Double = 0.05, confirmInvalid: Bool = true,
                            trial: (Double) throws -> Bool) rethrows -> Outcome {
         var lo = 0.0
         var hi: Double?
         var q = start
         var runs: [(qps: Double, valid: Bool)] = []
         while runs.count < maxRuns {
-            let valid = try trial(q)
+            var valid = try trial(q)
             runs.append((q, valid))
+            if !valid && confirmInvalid && runs.count < maxRuns {
+                valid = try trial(q)
+                runs.append((q, valid))
+            }
             if valid { lo = q } else { hi = q }
             guard let upper = hi else { q *= 2; continue }
             if upper - lo <= tolerance * upper { break }

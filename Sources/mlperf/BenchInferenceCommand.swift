@@ -42,9 +42,11 @@ struct BenchInferenceCommand: ParsableCommand {
     @Option(help: "Offline batch (both sides).") var offlineBatch: Int = 32
     @Option(help: "Server max batch (both sides).") var serverBatch: Int = 8
     @Option(help: "Worker threads for Offline/Server (both sides).") var workers: Int = 1
-    @Option(help: "Server: LoadGen runs allowed per side for the peak search.") var maxRuns: Int = 7
+    @Option(help: "Server: LoadGen runs allowed per side for the peak search (an INVALID probe is confirmed by a second run).") var maxRuns: Int = 10
     @Option(help: "Offline and SingleStream: runs per side, alternating ours and the reference; the medians are compared.")
     var repeats: Int = 3
+    @Option(help: "Server: peak searches per side, alternating ours and the reference; the medians are compared and the spread reported.")
+    var serverRepeats: Int = 1
     /// Server runs set min_query_count ≥ target QPS × duration × this, on both sides, so that the generated
     /// schedule spans the minimum duration with margin. (Both LoadGens generate the same schedule: e.g. 1982
     /// queries at 1000 QPS for 2 s with min_query_count 1, both VALID.)
@@ -194,32 +196,46 @@ struct BenchInferenceCommand: ParsableCommand {
                         JSONField("reference_p90_ns", .double(refMedian))] + runs)))
                 }
             case .server:
+                // Both sides search from the same calibrated start; each search confirms an INVALID probe before
+                // believing it, and with --server-repeats the searches alternate and the medians are compared.
                 let start = max(1, (calOffline.throughput * 0.25).rounded(toPlaces: 1))
-                Console.err("\(bench.name) Server: ours, peak search from \(start) QPS …")
+                var oursPeaks: [Double] = [], refPeaks: [Double] = []
                 var oursRuns: [JSONValue] = []
-                let oursPeak = try PeakSearch.run(start: start, maxRuns: maxRuns) { qps in
-                    var s = settings
-                    s.serverTargetQPS = qps
-                    s.minQueryCount = max(minQueryCount, UInt64(qps * Double(durationMs) / 1000 * serverQueryFactor))
-                    let r = try runOurs(classifier, data, s, configuration, dir: "\(base)/ours/Server-qps-\(qps)")
-                    let p99 = r.performance?.sampleLatency.value(at: 0.99) ?? 0
-                    Console.err("  ours \(inferenceFmt(qps)) QPS: \(r.isValid ? "VALID" : "INVALID") (p99 \(inferenceFmtNs(Double(p99))), "
-                                + "bound \(inferenceFmtNs(Double(bench.serverTargetLatencyNs))))")
-                    let latencyOK = r.performance?.perfConstraintsMet ?? false
-                    oursRuns.append(.object([JSONField("target_qps", .double(qps)), JSONField("valid", .bool(r.isValid)),
-                                             JSONField("latency_ok", .bool(latencyOK)), JSONField("p99_ns", .int(p99))]))
-                    return peakCriterion == "latency" ? latencyOK : r.isValid
+                for repeatIndex in 0..<max(serverRepeats, 1) {
+                    let tag = serverRepeats > 1 ? "-r\(repeatIndex + 1)" : ""
+                    Console.err("\(bench.name) Server: ours, peak search from \(start) QPS …")
+                    let oursPeak = try PeakSearch.run(start: start, maxRuns: maxRuns) { qps in
+                        var s = settings
+                        s.serverTargetQPS = qps
+                        s.minQueryCount = max(minQueryCount, UInt64(qps * Double(durationMs) / 1000 * serverQueryFactor))
+                        let r = try runOurs(classifier, data, s, configuration, dir: "\(base)/ours/Server\(tag)-qps-\(qps)")
+                        let p99 = r.performance?.sampleLatency.value(at: 0.99) ?? 0
+                        Console.err("  ours \(inferenceFmt(qps)) QPS: \(r.isValid ? "VALID" : "INVALID") (p99 \(inferenceFmtNs(Double(p99))), "
+                                    + "bound \(inferenceFmtNs(Double(bench.serverTargetLatencyNs))))")
+                        let latencyOK = r.performance?.perfConstraintsMet ?? false
+                        oursRuns.append(.object([JSONField("target_qps", .double(qps)), JSONField("valid", .bool(r.isValid)),
+                                                 JSONField("latency_ok", .bool(latencyOK)), JSONField("p99_ns", .int(p99))]))
+                        return peakCriterion == "latency" ? latencyOK : r.isValid
+                    }
+                    Console.err("\(bench.name) Server: reference, same search …")
+                    let searchArgs = refArgs + ["--find-peak", "\(start)", "--max-runs", "\(maxRuns)", "--peak-criterion", peakCriterion,
+                                                "--server-min-queries-factor", "\(serverQueryFactor)"]
+                    let refLines = try runReference(bench, modelPath: modelPath, args: searchArgs, dir: "\(base)/reference\(tag)",
+                                                    environment: environment)
+                    let refPeakOnce = refLines.last?["peak_valid_qps"] as? Double ?? 0
+                    for line in refLines.dropLast() {
+                        let q = line["target_qps"] as? Double ?? 0
+                        let p99 = (line["result_99.00_percentile_latency_ns"] as? NSNumber)?.doubleValue ?? 0
+                        Console.err("  reference \(inferenceFmt(q)) QPS: \((line["valid"] as? Bool ?? false) ? "VALID" : "INVALID") (p99 \(inferenceFmtNs(p99)))")
+                    }
+                    oursPeaks.append(oursPeak.peak)
+                    refPeaks.append(refPeakOnce)
                 }
-                Console.err("\(bench.name) Server: reference, same search …")
-                refArgs += ["--find-peak", "\(start)", "--max-runs", "\(maxRuns)", "--peak-criterion", peakCriterion,
-                            "--server-min-queries-factor", "\(serverQueryFactor)"]
-                let refLines = try runReference(bench, modelPath: modelPath, args: refArgs, dir: "\(base)/reference",
-                                                environment: environment)
-                let refPeak = refLines.last?["peak_valid_qps"] as? Double ?? 0
-                for line in refLines.dropLast() {
-                    let q = line["target_qps"] as? Double ?? 0
-                    let p99 = (line["result_99.00_percentile_latency_ns"] as? NSNumber)?.doubleValue ?? 0
-                    Console.err("  reference \(inferenceFmt(q)) QPS: \((line["valid"] as? Bool ?? false) ? "VALID" : "INVALID") (p99 \(inferenceFmtNs(p99)))")
+                let oursPeak = (peak: median(oursPeaks), runs: oursRuns)
+                let refPeak = median(refPeaks)
+                if serverRepeats > 1 {
+                    Console.err("  Server peaks over \(serverRepeats) searches: ours \(oursPeaks.map(inferenceFmt).joined(separator: ", ")); "
+                                + "reference \(refPeaks.map(inferenceFmt).joined(separator: ", "))")
                 }
                 rows.append(Row(benchmark: bench.name, scenario: "Server",
                                 metric: peakCriterion == "latency" ? "peak QPS (p99≤bound)" : "peak valid QPS",
@@ -228,6 +244,9 @@ struct BenchInferenceCommand: ParsableCommand {
                 fields.append(JSONField("server", .object([
                     JSONField("ours_peak_valid_qps", .double(oursPeak.peak)), JSONField("ours_runs", .array(oursRuns)),
                     JSONField("reference_peak_valid_qps", .double(refPeak)),
+                    JSONField("ours_peaks", .array(oursPeaks.map { .double($0) })),
+                    JSONField("reference_peaks", .array(refPeaks.map { .double($0) })),
+                    JSONField("start_qps", .double(start)),
                     JSONField("latency_bound_ns", .int(Int64(bench.serverTargetLatencyNs))),
                     JSONField("peak_criterion", .string(peakCriterion)),
                     JSONField("max_batch", .int(Int64(configuration.maxBatch)))])))

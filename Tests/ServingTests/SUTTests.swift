@@ -178,7 +178,7 @@ struct PeakSearchTests {
     @Test("doubles while valid, then bisects to within 5 %, like the Python reference script")
     func bracketsThePeak() {
         let outcome = PeakSearch.run(start: 100, maxRuns: 20) { $0 <= 730 }
-        #expect(outcome.runs.map(\.qps).prefix(5) == [100, 200, 400, 800, 600])
+        #expect(outcome.runs.map(\.qps).prefix(6) == [100, 200, 400, 800, 800, 600])
         #expect(outcome.peak <= 730 && outcome.peak >= 730 * 0.95)
         #expect(outcome.runs.allSatisfy { $0.valid == ($0.qps <= 730) })
     }
@@ -186,8 +186,22 @@ struct PeakSearchTests {
     @Test("stops after maxRuns, and reports 0 when nothing was valid")
     func boundedRuns() {
         let none = PeakSearch.run(start: 100, maxRuns: 4) { _ in false }
-        #expect(none.peak == 0 && none.runs.map(\.qps) == [100, 50, 25, 12.5])
+        #expect(none.peak == 0 && none.runs.map(\.qps) == [100, 100, 50, 50])
+        let unconfirmed = PeakSearch.run(start: 100, maxRuns: 4, confirmInvalid: false) { _ in false }
+        #expect(unconfirmed.runs.map(\.qps) == [100, 50, 25, 12.5])
         #expect(PeakSearch.run(start: 1, maxRuns: 3) { _ in true }.runs.map(\.qps) == [1, 2, 4])
+    }
+
+    @Test("one noisy INVALID probe does not cap the peak: it is re-run before it is believed")
+    func noisyProbeIsConfirmed() {
+        var calls = 0
+        // The third probe (400 QPS) fails once by a stall, then passes; the capacity is 730.
+        let outcome = PeakSearch.run(start: 100, maxRuns: 20) { q in
+            calls += 1
+            return calls == 3 ? false : q <= 730
+        }
+        #expect(outcome.runs.map(\.qps).prefix(5) == [100, 200, 400, 400, 800])
+        #expect(outcome.peak >= 730 * 0.95)
     }
 
     @Test("the Python script's search makes the same choices")
