@@ -46,8 +46,11 @@ struct ConformanceTests {
         Case(name: "MultiStream TEST04", scenario: .multiStream, mode: .performanceOnly, audit: "compliance/TEST04/audit.config"),
     ]
 
-    static let oracles = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/oracles/mlcommons-inference").path
+    /// The official tools: `../shared/oracles/mlcommons-inference` beside the checkout (where CI has it), or
+    /// `$MLPERF_ORACLES`.
+    static let oracles: String = ProcessInfo.processInfo.environment["MLPERF_ORACLES"].flatMap { $0.isEmpty ? nil : $0 }
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/oracles/mlcommons-inference").path
 
     /// Short runs: 200 ms minimum, 100 queries, rates a null SUT meets.
     static let conf = """
@@ -124,6 +127,11 @@ struct ConformanceTests {
         let confPath = dir + "/user.conf"
         try Self.conf.write(toFile: confPath, atomically: true, encoding: .utf8)
         let audit = c.audit.map { Self.oracles + "/" + $0 }
+        if let audit, !FileManager.default.fileExists(atPath: audit) {
+            Issue.record(Comment(rawValue: "\(audit) is missing: the official oracles are expected at "
+                                 + "../shared/oracles/mlcommons-inference beside the checkout, or at $MLPERF_ORACLES"))
+            return
+        }
         var s = try TestSettings.official(model: "resnet50", scenario: c.scenario)
         try s.apply(try ConfigFile(path: confPath), model: "resnet50", kind: .userConf)
         s.mode = c.mode
