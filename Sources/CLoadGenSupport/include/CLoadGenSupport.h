@@ -76,3 +76,4 @@ static inline int32_t lg_load32(const int32_t *p) { return __atomic_load_n(p, __
 static inline int32_t lg_add32(int32_t *p, int32_t v) { return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST); }
 static inline int64_t lg_add_seq(int64_t *p, int64_t v) { return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST); }
 static inline int64_t lg_load_seq(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+static inline void lg_store_seq(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }

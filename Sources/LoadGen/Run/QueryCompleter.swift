@@ -22,8 +22,9 @@ public final class QueryCompleter: @unchecked Sendable {
     let accuracy: AccuracyCapture?
     /// Token runs outside Offline: every sample must report its first token before it completes.
     let needsFirstToken: Bool
-    /// Issue threads blocked in `waitCompleted` (counted so that completions pay for a wake-up only when needed).
-    let waiters: UnsafeMutablePointer<Int64>
+    /// The completed-sample count the blocked issue thread waits for (0: nobody waits). Only the completion that
+    /// reaches it pays for a wake-up.
+    let waitTarget: UnsafeMutablePointer<Int64>
     /// The futex word waiters sleep on; bumped by each wake-up.
     let wakeWord: UnsafeMutablePointer<Int32>
 
@@ -47,8 +48,8 @@ public final class QueryCompleter: @unchecked Sendable {
         }
         counters = .allocate(capacity: 8)
         counters.initialize(repeating: 0, count: 8)
-        waiters = .allocate(capacity: 1)
-        waiters.initialize(to: 0)
+        waitTarget = .allocate(capacity: 1)
+        waitTarget.initialize(to: 0)
         wakeWord = .allocate(capacity: 1)
         wakeWord.initialize(to: 0)
         self.accuracy = accuracy
@@ -59,14 +60,15 @@ public final class QueryCompleter: @unchecked Sendable {
         firstToken?.deallocate()
         tokens?.deallocate()
         counters.deallocate()
-        waiters.deallocate()
+        waitTarget.deallocate()
         wakeWord.deallocate()
     }
 
-    /// Counts `n` completed samples and, only when an issue thread is blocked waiting, wakes it.
+    /// Counts `n` completed samples and, when they reach the count a blocked issue thread waits for, wakes it.
     @inline(__always) private func addCompleted(_ n: Int64) {
-        lg_add_seq(counters, n)
-        if lg_load_seq(waiters) > 0 {
+        let total = lg_add_seq(counters, n)
+        let target = lg_load_seq(waitTarget)
+        if target > 0 && total >= target {
             lg_add32(wakeWord, 1)
             lg_futex_wake_all(wakeWord)
         }
@@ -82,8 +84,10 @@ public final class QueryCompleter: @unchecked Sendable {
             lg_cpu_relax()
         }
         if lg_load(counters) >= target { return true }
-        lg_add_seq(waiters, 1)
-        defer { lg_add_seq(waiters, -1) }
+        // Publish the target, then read the word, then re-check: a completion that reaches the target either is
+        // seen by the re-check or bumps the word before (FUTEX_WAIT returns at once) or after (it wakes us).
+        lg_store_seq(waitTarget, max(target, 1))
+        defer { lg_store_seq(waitTarget, 0) }
         let seen = lg_load32(wakeWord)
         if lg_load_seq(counters) >= target { return true }
         lg_futex_wait(wakeWord, seen, max(timeoutNs, 1))
@@ -94,7 +98,8 @@ public final class QueryCompleter: @unchecked Sendable {
 
     @inline(__always) func counter(_ c: Counter) -> Int64 { lg_load(counters + c.rawValue) }
 
-    /// Completes one sample.
+    /// Completes one sample. A SUT must hold a strong reference to the completer until every `complete` call has
+    /// returned (the call touches it after the count that may end the run).
     public func complete(_ id: ResponseID, data: UnsafeRawBufferPointer? = nil, tokenCount: Int = 0) {
         let now = lg_now_ns()
         if record(id, data: data, tokenCount: tokenCount, at: now) { addCompleted(1) }
