@@ -189,10 +189,10 @@ struct CheckTrainingCommand: ParsableCommand {
             }
             path = found
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw TrainingCLIError("cannot read \(path)") }
         let records: [RCPRecord]
-        do { records = try RCPRecord.parseFile(try JSONParser.parse(bytes: [UInt8](data))) } catch {
-            throw TrainingCLIError("\(path): \(error)")
+        switch RCPSource.load(path) {
+        case .success(let r): records = r
+        case .failure(let why): throw TrainingCLIError("\(path): \(why)")
         }
         let bench = TrainingBenchmarks.named(name)
         return .checked(RCPChecker.check(logs: logs.map(\.0), records: records,

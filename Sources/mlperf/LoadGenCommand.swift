@@ -76,11 +76,7 @@ struct LoadGenCommand: ParsableCommand {
         system.shutdown()
         if !quiet, let s = result.summaryText { print(s, terminator: "") }
         printFailedRules(result)
-        if let reason = result.noTestReason {
-            Console.err("No test was run: \(reason)")
-            Console.err("Logs: \(out)/  (the detail log has the error)")
-            throw ExitCode(1)
-        }
+        try exitIfNoTest(result, logs: out)
         if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged.") }
         print("Logs: \(out)/  (results.json has every figure and the verdict's reasons)")
         if result.partial {

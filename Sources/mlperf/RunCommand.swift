@@ -162,11 +162,7 @@ struct RunCommand: ParsableCommand {
 
         if !quiet, let s = result.summaryText { print(s, terminator: "") }
         printFailedRules(result)
-        if let reason = result.noTestReason {
-            Console.err("No test was run: \(reason)")
-            Console.err("Logs: \(outDir)/  (the detail log has the error)")
-            throw ExitCode(1)
-        }
+        try exitIfNoTest(result, logs: outDir)
         if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged to \(outDir)/mlperf_log_accuracy.json.") }
         print(report.oneLine)
         print("Logs: \(outDir)/  (results.json: LoadGen's figures and verdict; serving.json: the SUT)")

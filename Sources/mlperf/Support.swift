@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -132,4 +133,13 @@ func printFailedRules(_ result: TestResult) {
     for r in p.rules where !r.passed {
         print("  - \(r.rule): \(r.measured) (needs \(r.required))" + (r.advice.map { ". \($0)" } ?? ""))
     }
+}
+
+/// A run that performed no test (invalid settings, a mode the scenario lacks, …) ends the command with status 1 and
+/// the reason, after its logs are written.
+func exitIfNoTest(_ result: TestResult, logs: String) throws {
+    guard let reason = result.noTestReason else { return }
+    Console.err("No test was run: \(reason)")
+    Console.err("Logs: \(logs)/  (the detail log has the error)")
+    throw ExitCode(1)
 }

@@ -104,9 +104,7 @@ extension PerformanceSummary {
 
         // Over-latency count (Server): latencies above the bound, from the sorted vector.
         let bound = Int64(clamping: s.targetLatencyNs)
-        var lo = 0, hi = count
-        while lo < hi { let m = (lo + hi) / 2; if sortedLat[m] > bound { hi = m } else { lo = m + 1 } }
-        overLatencyCount = s.scenario == .server ? count - lo : 0
+        overLatencyCount = s.scenario == .server ? PerformanceSummary.countAbove(sortedLat, bound) : 0
 
         var lagSorted = Array(outcome.lag.prefix(outcome.queriesIssued))
         if s.scenario == .singleStream || s.scenario == .multiStream, !lagSorted.isEmpty { lagSorted.removeFirst() }
@@ -137,9 +135,7 @@ extension PerformanceSummary {
                     PerformanceSummary.closedLoopEarlyStopping($0, s, queries: outcome.queriesIssued, singleStream: false)
                 }
             case .server:
-                var lo = 0, hi = sorted.count
-                while lo < hi { let m = (lo + hi) / 2; if sorted[m] > bound { hi = m } else { lo = m + 1 } }
-                return PerformanceSummary.serverEarlyStopping(overLatency: Int64(sorted.count - lo),
+                return PerformanceSummary.serverEarlyStopping(overLatency: Int64(PerformanceSummary.countAbove(sorted, bound)),
                                                               queries: Int64(outcome.queriesIssued),
                                                               percentile: s.targetLatencyPercentile)
             case .offline:
@@ -205,15 +201,12 @@ extension PerformanceSummary {
             let suggested = Swift.min(s.targetQPS, completedSamplesPerSecond / Double(Swift.max(spq, 1))) * 0.9
             let p = pctLabel(s.targetLatencyPercentile)
             if tokenRun {
-                // The official recommendation, TTFT first, then TPOT on its own line.
-                var advice: [String] = []
-                if !ttftOK { advice.append("TTFT constrain not met: Reduce target QPS to improve latency.") }
-                if !tpotOK { advice.append("TPOT constrain not met: Reduce target QPS to improve latency.") }
-                if !advice.isEmpty { advice[advice.count - 1] += " (try about \(Int(suggested)) QPS)" }
+                // The official recommendation (TTFT first, then TPOT on its own line), with our hint.
                 rules.append(ValidityRule(rule: "perf_constraints", passed: perfConstraintsMet,
                                           measured: "p\(p) TTFT \(ttftTargetPercentileLatency ?? 0) ns, p\(p) TPOT \(tpotTargetPercentileLatency ?? 0) ns",
                                           required: "TTFT ≤ \(s.serverTTFTLatency) ns, TPOT ≤ \(s.serverTPOTLatency) ns",
-                                          advice: advice.isEmpty ? nil : advice.joined(separator: "\n * ")))
+                                          advice: perfConstraintsMet ? nil
+                                            : officialPerfRecommendation + " (try about \(Int(suggested)) QPS)"))
             } else {
                 rules.append(ValidityRule(rule: "perf_constraints", passed: perfConstraintsMet,
                                           measured: "p\(p) latency \(targetPercentileLatency) ns",
@@ -271,6 +264,13 @@ extension PerformanceSummary {
                                       required: "the run not interrupted", advice: "The run was cancelled; its figures are partial."))
         }
         self.rules = rules
+    }
+
+    /// How many of the ascending `sorted` latencies exceed `bound` (binary search).
+    static func countAbove(_ sorted: UnsafeBufferPointer<Int64>, _ bound: Int64) -> Int {
+        var lo = 0, hi = sorted.count
+        while lo < hi { let m = (lo + hi) / 2; if sorted[m] > bound { hi = m } else { lo = m + 1 } }
+        return sorted.count - lo
     }
 
     static func closedLoopEarlyStopping(_ sorted: UnsafeBufferPointer<Int64>, _ s: EffectiveSettings, queries: Int,

@@ -182,7 +182,7 @@ struct Issuer {
     /// Waits until `target` samples have completed: a 2 µs spin, then blocked on the completer's futex (woken by
     /// the completion), re-checking cancellation and the watchdog every 10 ms. False on timeout or cancellation.
     private func waitCompleted(_ target: Int64, since: Int64) -> Bool {
-        let deadline = since.addingReportingOverflow(completionTimeoutNs).overflow ? .max : since + completionTimeoutNs
+        let deadline = saturatingSum(since, completionTimeoutNs)
         while !completer.waitCompleted(atLeast: target, timeoutNs: 10_000_000) {
             if cancellation?.isCancelled == true { return false }
             if lg_now_ns() > deadline { return false }
@@ -193,8 +193,7 @@ struct Issuer {
     /// After issuing: wait for every issued sample, until `max_duration` (if set) or the watchdog.
     private func waitForCompletion(_ out: inout IssueOutcome) {
         let target = Int64(out.samplesIssued)
-        var deadline = out.lastIssueNs.addingReportingOverflow(completionTimeoutNs).overflow
-            ? .max : out.lastIssueNs + completionTimeoutNs
+        var deadline = saturatingSum(out.lastIssueNs, completionTimeoutNs)
         if maxDurationNs > 0 && kind == .performance { deadline = min(deadline, out.startNs + maxDurationNs) }
         if out.endReason == .cancelled { deadline = min(deadline, lg_now_ns() + 1_000_000_000) }
         // Blocked on the completer's futex; every 10 ms (or at the deadline) the watchdog and Ctrl-C are checked.

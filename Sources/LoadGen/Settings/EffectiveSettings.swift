@@ -105,8 +105,7 @@ public struct EffectiveSettings: Sendable, Equatable {
         let qslCount = UInt64(qslPerformanceCount)
         if s.scenario == .singleStream && s.sampleConcatenatePermutation && qslCount > 0 {
             minQueryCount = max(minQueryCount, saturatingUInt64(2.0 * (Double(s.minDurationMs) / 1000) * targetQPS))
-            minQueryCount = minQueryCount.addingReportingOverflow(qslCount - minQueryCount % qslCount).overflow
-                ? .max : minQueryCount + (qslCount - minQueryCount % qslCount)
+            minQueryCount = saturatingSum(minQueryCount, qslCount - minQueryCount % qslCount)
         }
         minSampleCount = saturatingProduct(minQueryCount, samplesPerQuery)
     }
@@ -119,8 +118,14 @@ func saturatingUInt64(_ d: Double) -> UInt64 {
     return d >= 18_446_744_073_709_551_615.0 ? .max : UInt64(d)
 }
 
-/// `a * b`, or `UInt64.max` when it does not fit.
+/// `a * b`, or `.max` when it does not fit.
 func saturatingProduct(_ a: UInt64, _ b: UInt64) -> UInt64 {
     let r = a.multipliedReportingOverflow(by: b)
+    return r.overflow ? .max : r.partialValue
+}
+
+/// `a + b` for non-negative operands, or `.max` when it does not fit.
+func saturatingSum<T: FixedWidthInteger>(_ a: T, _ b: T) -> T {
+    let r = a.addingReportingOverflow(b)
     return r.overflow ? .max : r.partialValue
 }

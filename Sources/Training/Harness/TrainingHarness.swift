@@ -189,11 +189,12 @@ public struct TrainingHarness: Sendable {
         let ruleset = options.rulesetID ?? benchmark.rulesetID
         let source = options.division == "open" ? RCPSource(path: nil, tried: [])
             : RCPSource.locate(benchmark: benchmark.name, ruleset: ruleset, store: rulesets, environment: options.environment)
+        let loaded = source.path.map { (path: $0, records: RCPSource.load($0)) }  // read and parsed once
         if options.division == "open" {
             rcpNote = "open division: no convergence check"
-        } else if let rcpPath = source.path, case .failure(let why) = RCPSource.load(rcpPath) {
-            rcpNote = "not checked: the RCP file \(rcpPath) cannot be used: \(why)"
-        } else if let rcpPath = source.path, case .success(let records) = RCPSource.load(rcpPath) {
+        } else if let loaded, case .failure(let why) = loaded.records {
+            rcpNote = "not checked: the RCP file \(loaded.path) cannot be used: \(why)"
+        } else if let loaded, case .success(let records) = loaded.records {
             let points = scored.map { $0.succeeded ? $0.convergencePoint : nil }
             rcp = RCPChecker.check(submission: points, batchSize: batchSize ?? 0, records: records,
                                    submissionRuns: benchmark.requiredRuns, drop: benchmark.olympicDrop,
