@@ -23,23 +23,27 @@ let package = Package(
         .target(name: "LoadGen", dependencies: ["MLLog", "CLoadGenSupport"]),
         .target(name: "CLoadGenSupport"),
         // Time-to-train harness: runs, scoring, RCP, compliance rules.
-        .target(name: "Training", dependencies: ["MLLog", "Benchmarks", "ProjectEnvironment"], resources: [.copy("Rulesets")]),
-        // Benchmark catalogue: tasks, datasets, quality targets, hyper-parameters.
-        .target(name: "Benchmarks"),
+        .target(name: "Training", dependencies: ["MLLog", "ProjectEnvironment"], resources: [.copy("Rulesets")]),
+        // The suite: one folder per benchmark (data, split, QSL, model contract, metric, target, closed rules,
+        // trainers) and the registry that lists them.
+        .target(name: "Benchmarks", dependencies: [
+            "Datasets", "LoadGen", "MLLog", "NeuralNet", "ONNXRuntime", "ProjectEnvironment", "Serving", "Training",
+        ]),
         // C shims over system libraries.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLZMA", path: "Sources/CLZMA", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CONNXRuntime", path: "Sources/CONNXRuntime"),
         // Dataset readers (IDX) and query sample libraries.
-        .target(name: "Datasets", dependencies: ["CZlib", "LoadGen"]),
+        .target(name: "Datasets", dependencies: ["CZlib", "CLZMA", "LoadGen"]),
         // Swift reference models on OpenBLAS: layers, optimizers, training loop, ONNX export.
-        .target(name: "NeuralNet", dependencies: ["CBLAS", "Datasets", "MLLog", "Benchmarks"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "Datasets", "MLLog"]),
         // The project's Python interpreter (MLPERF_PYTHON, else the checkout's .venv made by scripts/setup.sh).
         .target(name: "ProjectEnvironment"),
         // ONNX Runtime C API, loaded with dlopen at run time.
         .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime", "ProjectEnvironment"]),
         // Systems under test over real backends (ORT), for LoadGen.
-        .target(name: "Serving", dependencies: ["LoadGen", "ONNXRuntime", "Datasets", "Benchmarks", "ProjectEnvironment"]),
+        .target(name: "Serving", dependencies: ["LoadGen", "ONNXRuntime", "Datasets", "ProjectEnvironment"]),
         .executableTarget(
             name: "mlperf",
             dependencies: [
@@ -62,7 +66,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["mlperf", "TestSupport"]),
         .testTarget(name: "ProjectEnvironmentTests", dependencies: ["ProjectEnvironment", "TestSupport"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime", "TestSupport"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "LoadGen", "ONNXRuntime", "Datasets", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Benchmarks", "LoadGen", "ONNXRuntime", "Datasets", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Serving", "Datasets", "NeuralNet", "MLLog", "ONNXRuntime", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -123,12 +123,18 @@ public enum ONNX {
         }
     }
 
-    /// A float32 graph input or output.
+    /// A graph input or output: float32 (ONNX `elem_type` 1) unless `int64` (7) is asked for.
     public struct ValueInfo: Sendable {
         public var name: String
         public var shape: [Dimension]
+        /// `TensorProto.DataType`: 1 float, 7 int64.
+        public var elementType: Int64
 
-        public init(name: String, shape: [Dimension]) { self.name = name; self.shape = shape }
+        public init(name: String, shape: [Dimension], int64: Bool = false) {
+            self.name = name
+            self.shape = shape
+            self.elementType = int64 ? 7 : 1
+        }
 
         func encode(into w: inout ProtoWriter) {
             // ValueInfoProto: name = 1, type = 2. TypeProto: tensor_type = 1. Tensor: elem_type = 1, shape = 2.
@@ -136,7 +142,7 @@ public enum ONNX {
             w.string(1, name)
             w.message(2) { t in
                 t.message(1) { tt in
-                    tt.int(1, 1)
+                    tt.int(1, elementType)
                     tt.message(2) { s in
                         for d in shape {
                             s.message(1) { dw in

@@ -1,35 +1,71 @@
-import Benchmarks
 import Datasets
 import Foundation
 
-/// The MLPerf accuracy check for a classifier: decode each response of `mlperf_log_accuracy.json` (the predicted
-/// class as one little-endian Int32), compare with the labels, and judge against the closed division's bound
-/// (≥ 99 % of the FP32 reference accuracy).
-public struct AccuracyReport: Sendable {
-    public var total: Int
-    public var correct: Int
-    public var accuracy: Double { total > 0 ? Double(correct) / Double(total) : 0 }
-    /// Dataset indices that had no response.
-    public var missing: Int
+/// The responses of an accuracy-mode run, by QSL index, as read from `mlperf_log_accuracy.json` (a JSON array of
+/// `{"seq_id", "qsl_idx", "data"}`, `data` the response bytes in hex; LoadGen's accuracy log format).
+public struct AccuracyLog: Sendable {
+    /// `responses[i]`: the first response's bytes for sample `i`, or nil when it had none.
+    public var responses: [[UInt8]?]
+    /// Responses whose `data` is not hex (their sample counts as answered but undecodable).
+    public var unreadable: Set<Int>
     /// Responses for an index that already had one (ignored after the first).
     public var duplicates: Int
-    /// Responses whose data is not 4 bytes or names no class.
+    public var path: String
+
+    public var missing: Int { responses.lazy.filter { $0 == nil }.count - unreadable.count }
+}
+
+/// A benchmark's accuracy as judged from its accuracy log: the metric (top-1, HR@10 …), other figures, and the
+/// closed division's bound (≥ 99 % of the FP32 reference, MLPerf inference rules' default accuracy target).
+public struct AccuracyReport: Sendable {
+    /// The metric's name in the field's terms: `top-1 accuracy`, `HR@10`.
+    public var metric: String
+    public var value: Double
+    /// Other figures (e.g. `NDCG@10`), reported, not judged.
+    public var extras: [(name: String, value: Double)]
+    /// Samples with a response (duplicates not counted).
+    public var total: Int
+    /// Samples counted as right (classification: correct predictions; NCF: hits).
+    public var correct: Int
+    /// Dataset indices that had no response.
+    public var missing: Int
+    public var duplicates: Int
+    /// Responses whose data is not what the contract says (wrong length, no such class).
     public var undecodable: Int
     public var referenceAccuracy: Double
     /// The closed division's requirement: 99 % of the reference.
     public var required: Double { referenceAccuracy * 0.99 }
-    public var passed: Bool { missing == 0 && undecodable == 0 && accuracy >= required }
+    public var passed: Bool { missing == 0 && undecodable == 0 && value >= required }
+    /// Kept for the classification callers: the metric value.
+    public var accuracy: Double { value }
 
-    /// The official accuracy scripts' line.
+    public init(metric: String, value: Double, extras: [(name: String, value: Double)] = [], total: Int, correct: Int,
+                log: AccuracyLog, undecodable: Int, referenceAccuracy: Double) {
+        self.metric = metric
+        self.value = value
+        self.extras = extras
+        self.total = total
+        self.correct = correct
+        self.missing = log.missing
+        self.duplicates = log.duplicates
+        self.undecodable = undecodable
+        self.referenceAccuracy = referenceAccuracy
+    }
+
+    /// The official accuracy scripts' line (`accuracy=90.000%, good=9, total=10` for classifiers).
     public var line: String {
-        String(format: "accuracy=%.3f%%, good=%d, total=%d", accuracy * 100, correct, total)
+        if metric == "top-1 accuracy" {
+            return String(format: "accuracy=%.3f%%, good=%d, total=%d", value * 100, correct, total)
+        }
+        return ([(metric, value)] + extras).map { String(format: "%@=%.4f", $0.0, $0.1) }.joined(separator: ", ")
+            + ", good=\(correct), total=\(total)"
     }
 
     public var verdict: String {
-        var s = String(format: "%@ — top-1 %.4f vs required %.4f (99%% of the FP32 reference %.4f)",
-                       passed ? "PASS" : "FAIL", accuracy, required, referenceAccuracy)
+        var s = String(format: "%@ — %@ %.4f vs required %.4f (99%% of the FP32 reference %.4f)",
+                       passed ? "PASS" : "FAIL", metric, value, required, referenceAccuracy)
         if missing > 0 { s += "; \(missing) samples have no response (an accuracy run must cover the whole dataset)" }
-        if undecodable > 0 { s += "; \(undecodable) responses are not a 4-byte class index" }
+        if undecodable > 0 { s += "; \(undecodable) responses are not what the model contract says" }
         if duplicates > 0 { s += "; \(duplicates) duplicate responses ignored" }
         return s
     }
@@ -47,9 +83,10 @@ public enum AccuracyCheck {
         }
     }
 
-    /// Checks a Fashion-MNIST accuracy log against the test labels.
-    public static func fashionMNIST(log path: String, labels: [UInt8],
-                                    referenceAccuracy: Double = FashionMNISTBenchmark.qualityTarget) throws -> AccuracyReport {
+    /// Reads an accuracy log of a data set with `sampleCount` samples.
+    /// - Throws: `Failure.unreadable` (no file, a directory), `.malformed` (not JSON, not the layout, an index outside
+    ///   the data set, naming the entry).
+    public static func read(log path: String, sampleCount: Int) throws -> AccuracyLog {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if isDirectory.boolValue {
@@ -65,39 +102,63 @@ public enum AccuracyCheck {
         guard let entries = root as? [[String: Any]] else {
             throw Failure.malformed(path, "expected a JSON array of {\"seq_id\", \"qsl_idx\", \"data\"} objects")
         }
-        var seen = [Bool](repeating: false, count: labels.count)
-        var report = AccuracyReport(total: 0, correct: 0, missing: 0, duplicates: 0, undecodable: 0,
-                                    referenceAccuracy: referenceAccuracy)
+        var log = AccuracyLog(responses: Array(repeating: nil, count: sampleCount), unreadable: [], duplicates: 0,
+                              path: path)
+        var seen = [Bool](repeating: false, count: sampleCount)
         for (i, e) in entries.enumerated() {
             guard let idx = (e["qsl_idx"] as? NSNumber)?.intValue, let hex = e["data"] as? String else {
                 throw Failure.malformed(path, "entry \(i) has no qsl_idx or data")
             }
-            guard idx >= 0 && idx < labels.count else {
-                throw Failure.malformed(path, "entry \(i): qsl_idx \(idx) is outside the dataset (0..<\(labels.count))")
+            guard idx >= 0 && idx < sampleCount else {
+                throw Failure.malformed(path, "entry \(i): qsl_idx \(idx) is outside the dataset (0..<\(sampleCount))")
             }
-            if seen[idx] { report.duplicates += 1; continue }
+            if seen[idx] { log.duplicates += 1; continue }
             seen[idx] = true
-            report.total += 1
-            guard let cls = decodeInt32LE(hex), cls >= 0 && cls < FashionMNIST.classCount else {
-                report.undecodable += 1
-                continue
-            }
-            if UInt8(cls) == labels[idx] { report.correct += 1 }
+            if let bytes = decodeHex(hex) { log.responses[idx] = bytes } else { log.unreadable.insert(idx) }
         }
-        report.missing = seen.lazy.filter { !$0 }.count
-        return report
+        return log
+    }
+
+    /// Top-1 accuracy of a classifier's log (`argmax_int32` responses) against `labels`.
+    public static func classification(_ log: AccuracyLog, labels: [Int], classCount: Int,
+                                      referenceAccuracy: Double) -> AccuracyReport {
+        var total = log.unreadable.count, correct = 0, undecodable = log.unreadable.count
+        for (idx, response) in log.responses.enumerated() {
+            guard let bytes = response else { continue }
+            total += 1
+            guard bytes.count == 4 else { undecodable += 1; continue }
+            let cls = Int(Int32(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }))
+            guard cls >= 0 && cls < classCount else { undecodable += 1; continue }
+            if cls == labels[idx] { correct += 1 }
+        }
+        return AccuracyReport(metric: "top-1 accuracy", value: total > 0 ? Double(correct) / Double(total) : 0,
+                              total: total, correct: correct, log: log, undecodable: undecodable,
+                              referenceAccuracy: referenceAccuracy)
+    }
+
+    /// Checks a Fashion-MNIST accuracy log against the test labels.
+    public static func fashionMNIST(log path: String, labels: [UInt8], referenceAccuracy: Double = 0.90) throws -> AccuracyReport {
+        classification(try read(log: path, sampleCount: labels.count), labels: labels.map(Int.init),
+                       classCount: FashionMNIST.classCount, referenceAccuracy: referenceAccuracy)
+    }
+
+    /// Hex digits → bytes (nil: odd length or a non-hex digit).
+    static func decodeHex(_ hex: String) -> [UInt8]? {
+        let u = Array(hex.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(u.count / 2)
+        for i in stride(from: 0, to: u.count, by: 2) {
+            guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
+            bytes.append(hi << 4 | lo)
+        }
+        return bytes
     }
 
     /// Eight hex digits → little-endian Int32.
     static func decodeInt32LE(_ hex: String) -> Int32? {
-        let u = Array(hex.utf8)
-        guard u.count == 8 else { return nil }
-        var bytes: [UInt8] = []
-        for i in stride(from: 0, to: 8, by: 2) {
-            guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
-            bytes.append(hi << 4 | lo)
-        }
-        return Int32(bitPattern: UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24)
+        guard hex.utf8.count == 8, let b = decodeHex(hex) else { return nil }
+        return Int32(bitPattern: UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24)
     }
 
     static func nibble(_ c: UInt8) -> UInt8? {

@@ -6,19 +6,22 @@ import Glibc
 import Darwin
 #endif
 
-/// One thread's inference state: a batch buffer that samples are gathered into (one memcpy each), ORT tensors and
-/// prepared runs over it for every batch size, and the response storage the batch is completed with. Everything
+/// One thread's inference state: batch buffers that samples are gathered into (one memcpy per input), ORT tensors and
+/// prepared runs over them for every batch size, and the response storage the batch is completed with. Everything
 /// is allocated up front: `add` and `flush` allocate nothing, take no lock and build no strings.
 ///
-/// Each response's data is the predicted class (argmax of the sample's scores) as one little-endian Int32.
+/// Each response's data follows the contract: the predicted class (argmax) as one little-endian Int32, or the
+/// sample's output values as float32 (LoadGen copies them before `complete` returns).
 final class BatchRunner {
-    let model: ClassifierModel
+    let model: ServedModel
     let provider: SampleProvider
     let maxBatch: Int
-    private let elements: Int
-    private let classes: Int
-    private let inputBuffer: UnsafeMutablePointer<Float>
+    /// Per input (contract order): bytes per sample and the batch buffer.
+    private let inputBytes: [Int]
+    private let inputBuffers: [UnsafeMutableRawPointer]
+    private let outputs: Int
     private let outputBuffer: UnsafeMutablePointer<Float>
+    private let argmaxResponses: Bool
     /// `prepared[b - 1]` runs a batch of `b`; a fixed-batch model has only the one entry for its size.
     private var prepared: [ORTPreparedRun] = []
     private let ids: UnsafeMutablePointer<ResponseID>
@@ -31,23 +34,30 @@ final class BatchRunner {
     /// The first inference error (the batch is still completed, without data, so LoadGen does not hang).
     private(set) var firstError: Error?
 
-    init(model: ClassifierModel, provider: SampleProvider, maxBatch requested: Int) throws {
-        guard provider.sampleElementCount == model.sampleElementCount else {
-            throw ORTError.inputMismatch(model: model.session.modelName, tensor: model.input.name,
-                                         expected: "\(model.sampleElementCount) floats per sample "
-                                            + ORTTensorInfo.format([-1] + model.sampleShape),
-                                         got: "samples of \(provider.sampleElementCount) floats from the QSL")
+    init(model: ServedModel, provider: SampleProvider, maxBatch requested: Int) throws {
+        guard provider.inputByteCounts == model.inputByteCounts else {
+            let input = model.inputs[0]
+            throw ORTError.inputMismatch(model: model.session.modelName, tensor: input.name,
+                                         expected: "bytes per sample " + model.inputByteCounts.map(String.init)
+                                            .joined(separator: ", ") + " (\(model.contract.description))",
+                                         got: "samples of " + provider.inputByteCounts.map(String.init)
+                                            .joined(separator: ", ") + " bytes from the QSL")
         }
         self.model = model
         self.provider = provider
         self.maxBatch = model.effectiveMaxBatch(requested)
-        self.elements = model.sampleElementCount
-        self.classes = model.classCount
+        self.inputBytes = model.inputByteCounts
+        self.outputs = model.outputElementsPerSample
+        self.argmaxResponses = model.contract.response == .argmaxInt32
         let runtime = model.session.runtime
-        inputBuffer = .allocate(capacity: maxBatch * elements)
-        inputBuffer.initialize(repeating: 0, count: maxBatch * elements)
-        outputBuffer = .allocate(capacity: maxBatch * classes)
-        outputBuffer.initialize(repeating: 0, count: maxBatch * classes)
+        let batch = self.maxBatch
+        inputBuffers = model.inputByteCounts.map { bytes in
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1) * batch, alignment: 64)
+            p.initializeMemory(as: UInt8.self, repeating: 0, count: max(bytes, 1) * batch)
+            return p
+        }
+        outputBuffer = .allocate(capacity: maxBatch * outputs)
+        outputBuffer.initialize(repeating: 0, count: maxBatch * outputs)
         ids = .allocate(capacity: maxBatch)
         predictions = .allocate(capacity: maxBatch)
         predictions.initialize(repeating: 0, count: maxBatch)
@@ -55,29 +65,44 @@ final class BatchRunner {
         responses.initialize(repeating: QuerySampleResponse(id: 0), count: maxBatch)
         // Every stored property is set: if this throws, deinit frees the buffers.
         for b in model.fixedBatch.map({ [$0] }) ?? Array(1...maxBatch) {
-            let input = try ORTTensor(runtime: runtime, wrapping: inputBuffer, byteCount: b * elements * 4,
-                                      shape: [b] + model.sampleShape, elementType: .float32)
-            let output = try ORTTensor(runtime: runtime, wrapping: outputBuffer, byteCount: b * classes * 4,
-                                       shape: [b] + model.output.shape.dropFirst(), elementType: .float32)
-            prepared.append(try model.session.prepare(inputs: [(model.input.name, input)],
-                                                      outputs: [(model.output.name, output)]))
+            var bound: [(name: String, tensor: ORTTensor)] = []
+            for (i, info) in model.inputs.enumerated() {
+                bound.append((info.name, try ORTTensor(runtime: runtime, wrapping: inputBuffers[i],
+                                                       byteCount: b * inputBytes[i], shape: [b] + model.sampleShapes[i],
+                                                       elementType: info.elementType)))
+            }
+            let output = try ORTTensor(runtime: runtime, wrapping: outputBuffer, byteCount: b * outputs * 4,
+                                       shape: [b] + model.outputSampleShape, elementType: .float32)
+            prepared.append(try model.session.prepare(inputs: bound, outputs: [(model.output.name, output)]))
         }
     }
 
     deinit {
         prepared.removeAll()
-        inputBuffer.deallocate(); outputBuffer.deallocate(); ids.deallocate(); predictions.deallocate()
+        inputBuffers.forEach { $0.deallocate() }
+        outputBuffer.deallocate(); ids.deallocate(); predictions.deallocate()
         responses.deallocate()
     }
 
     var isFull: Bool { count == maxBatch }
 
-    /// Gathers one sample into the batch buffer. The batch must not be full.
+    /// Gathers one sample into the batch buffers. The batch must not be full.
     @inline(__always)
     func add(id: ResponseID, index: Int) {
-        (inputBuffer + count * elements).update(from: provider.sample(index), count: elements)
+        for i in 0..<inputBytes.count {
+            let n = inputBytes[i]
+            (inputBuffers[i] + count * n).copyMemory(from: provider.sample(index, input: i), byteCount: n)
+        }
         ids[count] = id
         count += 1
+    }
+
+    /// Runs the gathered batch without completing anything (untimed calibration), and empties it.
+    func runOnly() throws {
+        let n = count
+        count = 0
+        guard n > 0 else { return }
+        try model.session.run(model.fixedBatch == nil ? prepared[n - 1] : prepared[0])
     }
 
     /// Runs the gathered batch, completes it with one `complete` call, and empties it.
@@ -94,9 +119,16 @@ final class BatchRunner {
             ok = false
         }
         for i in 0..<n {
-            if ok { predictions[i] = Int32(argmax(outputBuffer + i * classes, classes)).littleEndian }
-            responses[i] = QuerySampleResponse(
-                id: ids[i], data: ok ? UnsafeRawBufferPointer(start: predictions + i, count: 4) : nil)
+            let data: UnsafeRawBufferPointer?
+            if !ok {
+                data = nil
+            } else if argmaxResponses {
+                predictions[i] = Int32(argmax(outputBuffer + i * outputs, outputs)).littleEndian
+                data = UnsafeRawBufferPointer(start: predictions + i, count: 4)
+            } else {
+                data = UnsafeRawBufferPointer(start: outputBuffer + i * outputs, count: outputs * 4)
+            }
+            responses[i] = QuerySampleResponse(id: ids[i], data: data)
         }
         batchesRun += 1
         samplesRun += n

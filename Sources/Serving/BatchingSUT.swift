@@ -20,7 +20,7 @@ public final class BatchingSUT: SystemUnderTest, @unchecked Sendable {
     private var threads: [pthread_t] = []
     private var stopped = false
 
-    public init(model: ClassifierModel, provider: SampleProvider, configuration: ServingConfiguration = .init(),
+    public init(model: ServedModel, provider: SampleProvider, configuration: ServingConfiguration = .init(),
                 name: String? = nil) throws {
         self.configuration = configuration
         self.name = name ?? "ORT-batching"

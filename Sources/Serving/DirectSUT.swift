@@ -8,7 +8,7 @@ public final class DirectSUT: SystemUnderTest, @unchecked Sendable {
     public let name: String
     private let runner: BatchRunner
 
-    public init(model: ClassifierModel, provider: SampleProvider, configuration: ServingConfiguration = .init(),
+    public init(model: ServedModel, provider: SampleProvider, configuration: ServingConfiguration = .init(),
                 name: String? = nil) throws {
         self.runner = try BatchRunner(model: model, provider: provider, maxBatch: configuration.maxBatch)
         self.name = name ?? "ORT-direct"

@@ -38,7 +38,7 @@ extension ServingConfiguration {
 /// Builds the ORT SUT for a scenario: SingleStream and MultiStream run directly on LoadGen's issuing thread,
 /// Offline and Server go through the dynamic batcher on worker threads.
 public enum ORTSUT {
-    public static func make(scenario: TestScenario, model: ClassifierModel, provider: SampleProvider,
+    public static func make(scenario: TestScenario, model: ServedModel, provider: SampleProvider,
                             configuration: ServingConfiguration, name: String? = nil) throws -> any ServingSUT {
         let label = name ?? "ORT-\(basename(model.session.modelName))-\(scenario.rawValue)"
         switch scenario {

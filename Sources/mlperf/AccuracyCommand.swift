@@ -4,17 +4,20 @@ import Datasets
 import Foundation
 import Serving
 
-/// `mlperf accuracy fashion-mnist LOG`: top-1 accuracy of an accuracy-mode run, judged the closed division's way.
+/// `mlperf accuracy BENCH LOG`: the benchmark's accuracy metric over an accuracy-mode run, judged the closed
+/// division's way.
 struct AccuracyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accuracy",
-        abstract: "Check an accuracy run: decode mlperf_log_accuracy.json and compute top-1 against the labels.",
+        abstract: "Check an accuracy run: decode mlperf_log_accuracy.json and compute the benchmark's metric.",
         usage: "mlperf accuracy <benchmark> <log> [<options>]",
-        discussion: """
-        The closed division requires at least 99% of the FP32 reference accuracy: pass the accuracy the \
-        reference trainer reported for the served model with --reference-accuracy (default: the benchmark's \
-        quality target, 0.90). Writes accuracy.txt (the official accuracy scripts' line) and accuracy.json next to \
-        the log.
+        discussion: benchmarkList() + """
+
+
+        The metric is the benchmark's (top-1 accuracy, HR@10 …). The closed division requires at least 99% of the \
+        FP32 reference: pass the quality the reference trainer reported for the served model with \
+        --reference-accuracy (default: the benchmark's quality target). Writes accuracy.txt (the official \
+        accuracy scripts' line) and accuracy.json next to the log.
 
         Example:
           mlperf run fashion-mnist --scenario Offline --mode accuracy
@@ -24,20 +27,24 @@ struct AccuracyCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "fashion-mnist.") var benchmark: String
+    @Argument(help: "The benchmark (listed above).") var benchmark: String
     @Argument(help: "The mlperf_log_accuracy.json of an accuracy-mode run.") var log: String
-    @Option(help: "The FP32 reference accuracy (fraction).") var referenceAccuracy: Double = FashionMNISTBenchmark.qualityTarget
-    @Option(help: "Fashion-MNIST directory (default: $FASHION_MNIST_DIR or the Debian path).") var dataDir: String?
+    @Option(help: "The FP32 reference quality (fraction; default: the quality target).") var referenceAccuracy: Double?
+    @Option(help: "The benchmark's data directory (default: its environment variable, else the set-up's).") var dataDir: String?
 
     func validate() throws {
-        guard benchmark == FashionMNISTBenchmark.name else {
-            throw ValidationError("accuracy is checked for fashion-mnist only (resnet50-perf has untrained weights: performance only)")
+        let bench = try BenchmarkRegistry.require(benchmark)
+        guard bench.scoreAccuracy != nil else {
+            throw ValidationError("\(bench.name) has untrained weights: performance only, no accuracy")
         }
-        guard referenceAccuracy > 0 && referenceAccuracy <= 1 else { throw ValidationError("--reference-accuracy must be in (0, 1]") }
+        if let r = referenceAccuracy, !(r > 0 && r <= 1) { throw ValidationError("--reference-accuracy must be in (0, 1]") }
     }
 
     func run() throws {
-        let report = try checkFashionMNISTAccuracy(log: log, referenceAccuracy: referenceAccuracy, dataDir: dataDir)
+        let bench = try BenchmarkRegistry.require(benchmark)
+        let report = try checkAccuracy(bench, log: log,
+                                       referenceAccuracy: referenceAccuracy ?? bench.training?.target ?? 1,
+                                       dataDir: dataDir)
         print(report.line)
         print(report.verdict)
         if !report.passed { throw ExitCode(1) }
@@ -45,15 +52,17 @@ struct AccuracyCommand: ParsableCommand {
 }
 
 /// Checks an accuracy log and writes accuracy.txt / accuracy.json beside it.
-func checkFashionMNISTAccuracy(log: String, referenceAccuracy: Double, dataDir: String?) throws -> AccuracyReport {
-    let test = try FashionMNIST.load(.test, directory: dataDir ?? FashionMNIST.defaultDirectory())
-    let report = try AccuracyCheck.fashionMNIST(log: log, labels: test.labels, referenceAccuracy: referenceAccuracy)
+func checkAccuracy(_ bench: Benchmark, log: String, referenceAccuracy: Double, dataDir: String?) throws -> AccuracyReport {
+    guard let score = bench.scoreAccuracy else { throw ServingError.performanceOnly(benchmark: bench.name) }
+    let report = try score(bench.dataDirectory(override: dataDir), log, referenceAccuracy)
     let dir = (log as NSString).deletingLastPathComponent
     try (report.line + "\n" + report.verdict + "\n").write(toFile: (dir.isEmpty ? "." : dir) + "/accuracy.txt", atomically: true, encoding: .utf8)
-    let json: [String: Any] = ["benchmark": FashionMNISTBenchmark.name, "accuracy": report.accuracy, "good": report.correct,
+    var json: [String: Any] = ["benchmark": bench.name, "metric": report.metric, "value": report.value,
+                               "accuracy": report.value, "good": report.correct,
                                "total": report.total, "missing": report.missing, "undecodable": report.undecodable,
                                "duplicates": report.duplicates, "reference_accuracy": report.referenceAccuracy,
                                "required": report.required, "passed": report.passed]
+    for e in report.extras { json[e.name] = e.value }
     try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
         .write(to: URL(fileURLWithPath: (dir.isEmpty ? "." : dir) + "/accuracy.json"))
     return report

@@ -6,6 +6,7 @@ import MLLog
 import ONNXRuntime
 import ProjectEnvironment
 import Serving
+import Benchmarks
 
 /// `mlperf bench inference`: ours (Swift LoadGen + Swift ORT SUT) against the MLPerf reference pattern (the
 /// official LoadGen's Python bindings + a Python onnxruntime SUT, bench/ort_reference_sut.py), same model, same
@@ -32,7 +33,7 @@ struct BenchInferenceCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "fashion-mnist | resnet50-perf | all.") var benchmark: String = "all"
+    @Option(help: "fashion-mnist | resnet50-perf | all (the Python reference SUT serves these two).") var benchmark: String = "all"
     @Option(help: "fashion-mnist's ONNX model (the one training exported).") var model: String?
     @Option(help: "resnet50-perf's ONNX model (default: the onnx wheel's).") var resnetModel: String?
     @Option(help: "Scenarios to compare, comma-separated.") var scenarios: String = "Offline,SingleStream,Server"
@@ -54,11 +55,11 @@ struct BenchInferenceCommand: ParsableCommand {
     @Option(help: "Server peak criterion: valid (LoadGen's verdict) or latency (LoadGen's perf constraint only: p99 within the bound; early stopping and min duration not required, for slow models where early stopping would need minutes per run).")
     var peakCriterion: String = "valid"
     @Option(help: "The reference script.") var referenceScript: String = "bench/ort_reference_sut.py"
-    @Flag(help: "fashion-mnist: feed synthetic inputs on both sides (same compute; for machines without the dataset wiring).") var synthetic = false
+    @Flag(help: "Feed synthetic inputs on both sides (same compute; for machines without the dataset wiring).") var synthetic = false
     @Option(help: "Output directory.") var out: String = "out/bench/inference"
 
     func validate() throws {
-        if benchmark != "all" { _ = try ServedBenchmark.named(benchmark) }
+        if benchmark != "all" { _ = try BenchmarkRegistry.require(benchmark) }
         guard peakCriterion == "valid" || peakCriterion == "latency" else {
             throw ValidationError("--peak-criterion must be valid or latency")
         }
@@ -74,9 +75,10 @@ struct BenchInferenceCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: referenceScript) else {
             throw ValidationError("reference script \(referenceScript) not found: run from the repository root or pass --reference-script")
         }
-        let benches = benchmark == "all" ? ServedBenchmark.all : [try ServedBenchmark.named(benchmark)]
+        let benches = benchmark == "all" ? BenchmarkRegistry.all.filter { $0.name == "fashion-mnist" || $0.builtInModel != nil }
+            : [try BenchmarkRegistry.require(benchmark)]
         let models = try benches.map { bench in
-            try (bench == .resnet50Perf ? resnetModel : model) ?? bench.defaultModel(environment: environment)
+            try (bench.builtInModel != nil ? resnetModel : model) ?? bench.defaultModel(environment: environment)
         }
         let runtime = try ORTRuntime(environment: environment)
         var rows: [Row] = []
@@ -113,11 +115,11 @@ struct BenchInferenceCommand: ParsableCommand {
         static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
     }
 
-    private func benchmarkOne(_ bench: ServedBenchmark, modelPath: String, runtime: ORTRuntime,
+    private func benchmarkOne(_ bench: Benchmark, modelPath: String, runtime: ORTRuntime,
                               environment: [String: String]) throws -> (rows: [Row], json: JSONValue) {
         let options = ORTSessionOptions(intraOpThreads: threads)
         let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: options)
-        let data = try benchData(bench)
+        let data = try benchData(bench, modelPath: modelPath)
         let indices = Array(0..<min(32, data.qsl.performanceSampleCount))
         try data.qsl.loadSamplesToRAM(indices)
         let calOffline = try Calibration.measure(model: classifier, provider: data.provider, loaded: indices, batch: offlineBatch)
@@ -257,16 +259,27 @@ struct BenchInferenceCommand: ParsableCommand {
         return (rows, .object(fields))
     }
 
-    private func benchData(_ bench: ServedBenchmark) throws -> ServedData {
-        if bench == .fashionMNIST && synthetic {
-            let qsl = SyntheticQSL(name: "fashion-mnist-synthetic", sampleShape: bench.sampleShape,
+    private func benchData(_ bench: Benchmark, modelPath: String) throws -> SyntheticOrReal {
+        if synthetic {
+            guard bench.contract.inputs.count == 1, bench.contract.inputs[0].elementType == .float32,
+                  let shape = bench.contract.inputs[0].sampleShape else {
+                throw ValidationError("--synthetic needs a benchmark with one float32 input; \(bench.name) has \(bench.contract.description)")
+            }
+            let qsl = SyntheticQSL(name: "\(bench.name)-synthetic", sampleShape: shape,
                                    totalSampleCount: 10_000, performanceSampleCount: 10_000)
-            return ServedData(qsl: qsl, provider: qsl)
+            return SyntheticOrReal(qsl: qsl, provider: qsl)
         }
-        return try makeData(bench)
+        let data = try bench.inferenceData(modelPath: modelPath)
+        return SyntheticOrReal(qsl: data.qsl, provider: data.provider)
     }
 
-    private func runOurs(_ model: ClassifierModel, _ data: ServedData, _ settings: TestSettings,
+    /// The samples both sides serve.
+    struct SyntheticOrReal {
+        let qsl: any QuerySampleLibrary
+        let provider: any SampleProvider
+    }
+
+    private func runOurs(_ model: ServedModel, _ data: SyntheticOrReal, _ settings: TestSettings,
                          _ configuration: ServingConfiguration, dir: String) throws -> TestResult {
         let sut = try ORTSUT.make(scenario: settings.scenario, model: model, provider: data.provider,
                                   configuration: configuration, name: "SwiftMLPerf-ORT")
@@ -279,19 +292,18 @@ struct BenchInferenceCommand: ParsableCommand {
     }
 
     /// Runs the reference script; returns its JSON lines.
-    private func runReference(_ bench: ServedBenchmark, modelPath: String, args: [String], dir: String,
+    private func runReference(_ bench: Benchmark, modelPath: String, args: [String], dir: String,
                               environment: [String: String]) throws -> [[String: Any]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = [try PythonPackages.interpreter(environment: environment), referenceScript,
                          "--benchmark", bench.name, "--model", modelPath, "--threads", "\(threads)",
                          "--duration-ms", "\(durationMs)", "--min-query-count", "\(minQueryCount)", "--out", dir] + args
-        if bench == .fashionMNIST && synthetic {
+        if synthetic {
             arguments += ["--synthetic", "--total-samples", "10000", "--performance-samples", "10000"]
-        }
-        if bench == .resnet50Perf {
-            arguments += ["--total-samples", "\(ResNet50Perf.totalSampleCount)",
-                          "--performance-samples", "\(ResNet50Perf.performanceSampleCount)"]
+        } else if bench.builtInModel != nil, let data = try? bench.inferenceData(modelPath: modelPath) {
+            arguments += ["--total-samples", "\(data.qsl.totalSampleCount)",
+                          "--performance-samples", "\(data.qsl.performanceSampleCount)"]
         }
         process.arguments = arguments
         let pipe = Pipe()

@@ -194,7 +194,7 @@ struct CheckTrainingCommand: ParsableCommand {
         case .success(let r): records = r
         case .failure(let why): throw TrainingCLIError("\(path): \(why)")
         }
-        let bench = TrainingBenchmarks.named(name)
+        let bench = BenchmarkRegistry.named(name)?.training
         return .checked(RCPChecker.check(logs: logs.map(\.0), records: records,
                                          submissionRuns: bench?.requiredRuns ?? logs.count,
                                          drop: bench?.olympicDrop ?? 1, bypass: rcpBypass))
@@ -203,7 +203,7 @@ struct CheckTrainingCommand: ParsableCommand {
     /// SwiftMLPerf benchmarks use their own ruleset; everything else the latest official one.
     static func defaultRuleset(_ parsed: MLLogParseResult) -> String {
         if let name = parsed.entries.first(where: { $0.record.key == MLLogKey.submissionBenchmark })?.record.value.stringValue,
-           let b = TrainingBenchmarks.named(name) {
+           let b = BenchmarkRegistry.named(name)?.training {
             return b.rulesetID
         }
         return "6.1.0"

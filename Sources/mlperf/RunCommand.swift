@@ -5,21 +5,20 @@ import LoadGen
 import MLLog
 import ONNXRuntime
 import Serving
+import Benchmarks
 
 /// `mlperf run BENCH`: serve an ONNX model through ONNX Runtime, in process, under LoadGen.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run an inference benchmark: an ONNX model served by ONNX Runtime, in process, under LoadGen.",
-        discussion: """
-        Benchmarks:
-          fashion-mnist   the CNN trained here, on the 10 000 test images
-          resnet50-perf   ResNet-50 from the onnx wheel, synthetic 224×224 inputs
+        discussion: benchmarkList() + """
 
-        fashion-mnist uses the model that `mlperf suite` trained \
-        (out/suite/model/fashion-mnist.onnx) unless --model names another; \
-        `mlperf suite --train-only` makes it. resnet50-perf's weights are untrained, so it runs in performance mode \
-        only.
+
+        A benchmark trained here uses the model that `mlperf suite` trained (out/suite/model/NAME.onnx) unless \
+        --model names another; `mlperf suite --train-only` makes it. A performance-only benchmark (untrained \
+        weights) refuses accuracy mode. Its data come from --data-dir, else its environment variable, else where \
+        scripts/setup.sh put them.
 
         How samples are served: SingleStream and MultiStream run each query directly on LoadGen's issuing thread \
         (MultiStream's 8 samples as one batch); Offline and Server go through a dynamic batcher on --workers \
@@ -30,7 +29,7 @@ struct RunCommand: ParsableCommand {
         benchmark's name, then --conf (a user.conf), then audit.config if present, then the options below. Unless \
         a conf file or an option sets them, the expected latency / expected QPS / Server target QPS come from a \
         short untimed measurement of the model (so LoadGen pre-generates the right number of queries), and the \
-        Server latency bound is the benchmark's (fashion-mnist 10 ms, resnet50-perf 1 s). The official minimum \
+        Server latency bound is the benchmark's (listed above). The official minimum \
         duration is 10 minutes per run: use --duration-ms for a quick one.
 
         Logs go to --out in the official formats (mlperf_log_summary.txt, mlperf_log_detail.txt, \
@@ -45,22 +44,23 @@ struct RunCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "fashion-mnist | resnet50-perf.") var benchmark: String
+    @Argument(help: "The benchmark (listed above).") var benchmark: String
     @Option(help: "SingleStream | MultiStream | Server | Offline.") var scenario: String
     @Option(help: "performance | accuracy (or the official mode names; default: the conf file's mode, else performance).") var mode: String?
-    @Option(help: "The ONNX model file (resnet50-perf: default is the onnx wheel's light_resnet50.onnx).") var model: String?
+    @Option(help: "The ONNX model file (default: the one the suite trained, or the benchmark's built-in one).") var model: String?
     @Option(help: "Largest batch per ORT run (default: SingleStream 1, MultiStream 8, Offline 32, Server 8).") var batch: Int?
     @Option(help: "Worker threads for Offline/Server (default 1).") var workers: Int?
     @Option(help: "ONNX Runtime intra-op threads per run.") var threads: Int = 1
     @Option(help: "Server/Offline: longest wait for a fuller batch, in µs (default 0).") var maxWaitUs: Int?
     @Option(help: "ONNX Runtime graph optimisation: disabled | basic | extended | all.") var graphOptimization: String = "all"
     @Option(help: "A user.conf to apply.") var conf: String?
+    @Option(help: "The benchmark's data directory (default: its environment variable, else where set-up put it).") var dataDir: String?
     @Option(help: "Output directory (default out/run/<benchmark>/<scenario>-<mode>).") var out: String?
     @OptionGroup var overrides: SettingsOverrides
     @Flag(help: "Do not print the summary.") var quiet = false
 
     func validate() throws {
-        _ = try ServedBenchmark.named(benchmark)
+        _ = try BenchmarkRegistry.require(benchmark)
         guard TestScenario(name: scenario) != nil else {
             throw ValidationError("unknown scenario `\(scenario)`; valid: \(TestScenario.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -80,7 +80,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let bench = try ServedBenchmark.named(benchmark)
+        let bench = try BenchmarkRegistry.require(benchmark)
         let scen = TestScenario(name: scenario)!
         // Settings first: a conf file's `mode` counts unless --mode was typed (a CLI default never overrides it).
         var settings = try buildSettings(model: bench.name, scenario: scen, confPath: conf)
@@ -100,7 +100,7 @@ struct RunCommand: ParsableCommand {
         let sessionOptions = ORTSessionOptions(intraOpThreads: threads,
                                                graphOptimization: .init(rawValue: graphOptimization)!)
         let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: sessionOptions)
-        let data = try makeData(bench)
+        let data = try bench.inferenceData(dataDirectory: dataDir, modelPath: modelPath)
 
         let confFile = try conf.map { try ConfigFile(path: $0) }
         func confSets(_ key: String) -> Bool {
@@ -175,28 +175,9 @@ struct RunCommand: ParsableCommand {
 
 }
 
-/// The QSL of a served benchmark and the same object as the SUT's sample provider.
-struct ServedData {
-    let qsl: any QuerySampleLibrary
-    let provider: any SampleProvider
-}
-
-func makeData(_ bench: ServedBenchmark) throws -> ServedData {
-    switch bench.name {
-    case ResNet50Perf.name:
-        let qsl = ResNet50Perf.makeQSL()
-        return ServedData(qsl: qsl, provider: qsl)
-    case ServedBenchmark.fashionMNIST.name:
-        let qsl = try FashionMNISTQSL()
-        return ServedData(qsl: qsl, provider: qsl)
-    default:
-        throw ServingError.unknownBenchmark(bench.name, known: ServedBenchmark.all.map(\.name))
-    }
-}
-
 /// `serving.json`: what served the run.
 struct ServingReport {
-    let benchmark: ServedBenchmark
+    let benchmark: Benchmark
     let modelPath: String
     let runtime: ORTRuntime
     let options: ORTSessionOptions
@@ -271,4 +252,15 @@ extension Double {
 final class UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// `Benchmarks:` and one line per registered benchmark (name, area, Server bound, model contract), for help texts.
+func benchmarkList() -> String {
+    let width = BenchmarkRegistry.all.map(\.name.count).max() ?? 0
+    return "Benchmarks:\n" + BenchmarkRegistry.all.map { b in
+        let bound = b.serverTargetLatencyNs >= 1_000_000_000 ? "\(b.serverTargetLatencyNs / 1_000_000_000) s"
+            : "\(b.serverTargetLatencyNs / 1_000_000) ms"
+        return "  " + b.name + String(repeating: " ", count: width - b.name.count + 2)
+            + "\(b.area), Server p99 ≤ \(bound)\(b.performanceOnly ? ", performance only" : "")"
+    }.joined(separator: "\n")
 }

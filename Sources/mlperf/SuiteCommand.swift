@@ -2,36 +2,39 @@ import ArgumentParser
 import Benchmarks
 import Foundation
 import LoadGen
-import NeuralNet
 import Serving
 import Training
 
-/// `mlperf suite`: the reference suite end to end — train → reach the target → export ONNX → accuracy run →
-/// performance runs in the four scenarios → one results table (and suite.json).
+/// `mlperf suite`: the reference suite end to end, for every benchmark that trains here — train → reach the target →
+/// export ONNX → accuracy run → performance runs in the four scenarios → one results table over the areas (and
+/// suite.json).
 struct SuiteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suite",
-        abstract: "Run the reference suite: train Fashion-MNIST in Swift, serve it through ONNX Runtime under LoadGen in all four scenarios, check accuracy, print one table.",
+        abstract: "Run the reference suite: train each benchmark, serve it through ONNX Runtime under LoadGen in all four scenarios, check accuracy, print one table.",
         usage: "mlperf suite [<options>]",
         discussion: """
-        Step 1 trains the Swift reference (OpenBLAS, 1 thread) to top-1 ≥ 0.90 under the training harness (MLLOG \
-        log, compliance check) and exports ONNX to OUT/model/fashion-mnist.onnx, where `mlperf run` and `mlperf \
-        bench inference` find it when no --model is given. A model trained before in --out is reused unless \
-        --retrain; --train-only stops after this step.
+        Benchmarks (--benchmarks, default all): \(trainingBenchmarkNames).
 
-        Step 2 is the accuracy run (Offline, accuracy mode, all 10 000 test images) and the closed-division check: \
-        ≥ 99% of the accuracy the trainer reported.
+        Step 1 trains each benchmark's reference (the Swift one where the benchmark has it, else the PyTorch one; \
+        1 thread) to its quality target under the training harness (MLLOG log, compliance check) and exports ONNX \
+        to OUT/model/NAME.onnx, where `mlperf run` and `mlperf bench inference` find it when no --model is given. \
+        A model trained before in --out is reused unless --retrain; --train-only stops after this step.
+
+        Step 2 is each benchmark's accuracy run (Offline, accuracy mode, the whole test set) and the closed-division \
+        check: ≥ 99% of the quality the trainer reported.
 
         Step 3 runs SingleStream, MultiStream, Server and Offline in performance mode, each --duration-ms long (the \
         official minimum is 10 minutes; the default here is sized for a 2-core machine), with settings calibrated \
         on the model. A Server run INVALID on latency alone is run again at half its target QPS, up to 5 times \
         (every attempt's logs kept).
 
-        Output: the table on stdout, OUT/suite.json, and every run's official logs under OUT.
+        Output: the table on stdout, OUT/suite.json, and every run's official logs under OUT/NAME/.
 
         Examples:
           mlperf suite
           mlperf suite --train-only
+          mlperf suite --benchmarks ncf,sentiment --scenarios Offline,Server
           mlperf suite --retrain --duration-ms 60000 --out out/suite-long
         """
     )
@@ -46,8 +49,20 @@ struct SuiteCommand: ParsableCommand {
     @Option(help: "Training seed.") var seed: UInt64 = 1
     @Option(help: "System name for the training results layout.") var system: String = "cpu"
     @Option(help: "Comma-separated scenarios to run.") var scenarios: String = "SingleStream,MultiStream,Server,Offline"
+    @Option(help: "Comma-separated benchmarks to run, or all.") var benchmarks: String = "all"
+
+    /// The benchmarks selected by --benchmarks.
+    func selected() throws -> [Benchmark] {
+        if benchmarks == "all" { return BenchmarkRegistry.suite }
+        return try benchmarks.split(separator: ",").map { name in
+            let b = try BenchmarkRegistry.require(String(name).trimmingCharacters(in: .whitespaces))
+            guard b.training != nil else { throw ValidationError("\(b.name) does not train here: not a suite benchmark") }
+            return b
+        }
+    }
 
     func validate() throws {
+        _ = try selected()
         for s in scenarios.split(separator: ",") where TestScenario(name: String(s)) == nil {
             throw ValidationError("unknown scenario `\(s)`; valid: \(TestScenario.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -56,77 +71,69 @@ struct SuiteCommand: ParsableCommand {
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let started = Date()
-        Console.out("== SwiftMLPerf reference suite → \(out)")
+        let benches = try selected()
+        Console.out("== SwiftMLPerf reference suite (\(benches.map(\.name).joined(separator: ", "))) → \(out)")
 
-        // 1. Model.
-        let model = try trainedModel()
+        // 1. Models.
+        var models: [String: Model] = [:]
+        for bench in benches {
+            if Interrupt.wasInterrupted { throw ExitCode(130) }
+            models[bench.name] = try trainedModel(bench)
+        }
         if Interrupt.wasInterrupted { throw ExitCode(130) }
         if trainOnly {
-            Console.out("Model ready: \(model.path) (top-1 \(String(format: "%.4f", model.accuracy))); "
-                        + "`mlperf run fashion-mnist` uses it when no --model is given.")
+            for bench in benches {
+                let m = models[bench.name]!
+                Console.out("Model ready: \(m.path) (\(bench.training!.qualityMetric.split(separator: " ").first ?? "") "
+                            + "\(String(format: "%.4f", m.accuracy))); `mlperf run \(bench.name)` uses it when no --model is given.")
+            }
             return
         }
 
-        // 2. Accuracy.
-        Console.out("\n== [2/3] Accuracy run: fashion-mnist, Offline, accuracy mode, 10 000 test images")
-        let accDir = out + "/fashion-mnist/Offline-accuracy"
-        let accRun = try RunCommand.parse(["fashion-mnist", "--scenario", "Offline", "--mode", "accuracy",
-                                           "--model", model.path, "--out", accDir, "--quiet"])
-        try accRun.run()
-        fflush(nil)
-        let acc = try checkFashionMNISTAccuracy(log: accDir + "/mlperf_log_accuracy.json",
-                                                referenceAccuracy: model.accuracy, dataDir: nil)
-        Console.out("  \(acc.line)\n  \(acc.verdict)")
-
-        // 3. Performance.
         var rows: [[String: Any]] = []
+        var accuracies: [String: AccuracyReport] = [:]
         let list = scenarios.split(separator: ",").map { TestScenario(name: String($0))! }
-        for (i, scenario) in list.enumerated() {
+        for bench in benches {
             if Interrupt.wasInterrupted { break }
-            Console.out("\n== [3/3] Performance \(i + 1)/\(list.count): fashion-mnist \(scenario.rawValue), \(durationMs) ms")
-            let dir = out + "/fashion-mnist/\(scenario.rawValue)-performance"
-            let args = ["fashion-mnist", "--scenario", scenario.rawValue, "--mode", "performance",
-                        "--model", model.path, "--duration-ms", "\(durationMs)", "--quiet"]
-            for k in 1...Self.serverRetries {  // earlier suites' retried attempts
-                try? FileManager.default.removeItem(atPath: dir + "-attempt\(k)")
-            }
-            let run = try RunCommand.parse(args + ["--out", dir])
-            try run.run()
+            let model = models[bench.name]!
+            // 2. Accuracy.
+            Console.out("\n== [2/3] Accuracy run: \(bench.name), Offline, accuracy mode, whole test set")
+            let accDir = out + "/\(bench.name)/Offline-accuracy"
+            let accRun = try RunCommand.parse([bench.name, "--scenario", "Offline", "--mode", "accuracy",
+                                               "--model", model.path, "--out", accDir, "--quiet"])
+            try accRun.run()
             fflush(nil)
-            var r = try row(scenario: scenario, dir: dir, accuracy: acc)
-            // Server's target QPS comes from a short untimed calibration, and on a VM the tail latency can exceed the
-            // bound long before the throughput is reached: while a run is INVALID on the latency rules alone, run
-            // again at half the target, as a user would, up to `serverRetries` times. Every attempt's logs are kept
-            // (DIR-attemptN) and the row says what was tried.
-            var tried: [[String: Any]] = []
-            while scenario == .server, !Interrupt.wasInterrupted, tried.count < Self.serverRetries,
-                  r["result"] as? String == "INVALID", let failed = r["failed_rules"] as? [String], !failed.isEmpty,
-                  Set(failed).isSubset(of: ["perf_constraints", "early_stopping"]), let qps = r["target_qps"] as? Double {
-                let retryQPS = (qps * 0.5).rounded()
-                let attemptDir = dir + "-attempt\(tried.count + 1)"
-                try FileManager.default.moveItem(atPath: dir, toPath: attemptDir)
-                Console.out("Server INVALID at \(Int(qps)) QPS (latency); running again at \(Int(retryQPS)) QPS (logs of that attempt: \(attemptDir))")
-                tried.append(["target_qps": qps, "logs": attemptDir, "reasons": r["reasons"] ?? []])
-                let retry = try RunCommand.parse(args + ["--out", dir, "--target-qps", "\(retryQPS)"])
-                try retry.run()
-                fflush(nil)
-                r = try row(scenario: scenario, dir: dir, accuracy: acc)
+            let acc = try checkAccuracy(bench, log: accDir + "/mlperf_log_accuracy.json",
+                                        referenceAccuracy: model.accuracy, dataDir: nil)
+            accuracies[bench.name] = acc
+            Console.out("  \(acc.line)\n  \(acc.verdict)")
+
+            // 3. Performance.
+            for (i, scenario) in list.enumerated() {
+                if Interrupt.wasInterrupted { break }
+                Console.out("\n== [3/3] Performance \(i + 1)/\(list.count): \(bench.name) \(scenario.rawValue), \(durationMs) ms")
+                rows.append(try performanceRow(bench, scenario: scenario, model: model, accuracy: acc))
             }
-            if !tried.isEmpty {
-                r["retried_after"] = tried
-                let qpsList = tried.compactMap { ($0["target_qps"] as? Double).map { "\(Int($0))" } }.joined(separator: ", ")
-                r["note"] = "run at \(Int(r["target_qps"] as? Double ?? 0)) QPS after INVALID (latency) at \(qpsList) QPS"
-            }
-            rows.append(r)
         }
 
         // Table.
-        Console.out("\n" + table(rows, accuracy: acc, model: model))
+        Console.out("\n" + table(rows, benches: benches, accuracies: accuracies, models: models))
         let summary: [String: Any] = [
-            "benchmark": FashionMNISTBenchmark.name,
-            "model": ["path": model.path, "reference_accuracy": model.accuracy, "trained_now": model.trainedNow,
-                      "seed": model.seed, "time_to_train_s": model.timeToTrainSeconds as Any, "training_log": model.log],
-            "accuracy": ["top1": acc.accuracy, "required": acc.required, "passed": acc.passed, "line": acc.line],
+            "benchmarks": benches.map { b -> [String: Any] in
+                let m = models[b.name]!, a = accuracies[b.name]
+                var entry: [String: Any] = [
+                    "benchmark": b.name, "area": b.area,
+                    "model": ["path": m.path, "reference_quality": m.accuracy, "trained_now": m.trainedNow, "seed": m.seed,
+                              "implementation": m.implementation, "time_to_train_s": m.timeToTrainSeconds as Any,
+                              "training_log": m.log]]
+                if let a {
+                    var acc: [String: Any] = ["metric": a.metric, "value": a.value, "required": a.required,
+                                              "passed": a.passed, "line": a.line]
+                    for e in a.extras { acc[e.name] = e.value }
+                    entry["accuracy"] = acc
+                }
+                return entry
+            },
             "runs": rows,
             "partial": Interrupt.wasInterrupted,
             "wall_seconds": Date().timeIntervalSince(started),
@@ -134,40 +141,82 @@ struct SuiteCommand: ParsableCommand {
         try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
             .write(to: URL(fileURLWithPath: out + "/suite.json"))
         Console.out("Wrote \(out)/suite.json (wall \(Int(Date().timeIntervalSince(started))) s)")
-        let allValid = rows.allSatisfy { $0["result"] as? String == "VALID" } && rows.count == list.count
-        if !allValid || !acc.passed { throw ExitCode(1) }
+        let allValid = rows.allSatisfy { $0["result"] as? String == "VALID" } && rows.count == list.count * benches.count
+        if !allValid || !accuracies.values.allSatisfy(\.passed) || accuracies.count != benches.count { throw ExitCode(1) }
     }
 
-    struct Model { var path: String; var accuracy: Double; var seed: UInt64; var trainedNow: Bool; var timeToTrainSeconds: Double?; var log: String }
+    /// One performance run of `bench` in `scenario` (Server: retried at half the QPS while INVALID on latency).
+    func performanceRow(_ bench: Benchmark, scenario: TestScenario, model: Model, accuracy acc: AccuracyReport) throws -> [String: Any] {
+        let dir = out + "/\(bench.name)/\(scenario.rawValue)-performance"
+        let args = [bench.name, "--scenario", scenario.rawValue, "--mode", "performance",
+                    "--model", model.path, "--duration-ms", "\(durationMs)", "--quiet"]
+        for k in 1...Self.serverRetries {  // earlier suites' retried attempts
+            try? FileManager.default.removeItem(atPath: dir + "-attempt\(k)")
+        }
+        let run = try RunCommand.parse(args + ["--out", dir])
+        try run.run()
+        fflush(nil)
+        var r = try row(bench, scenario: scenario, dir: dir, accuracy: acc)
+        // Server's target QPS comes from a short untimed calibration, and on a VM the tail latency can exceed the
+        // bound long before the throughput is reached: while a run is INVALID on the latency rules alone, run
+        // again at half the target, as a user would, up to `serverRetries` times. Every attempt's logs are kept
+        // (DIR-attemptN) and the row says what was tried.
+        var tried: [[String: Any]] = []
+        while scenario == .server, !Interrupt.wasInterrupted, tried.count < Self.serverRetries,
+              r["result"] as? String == "INVALID", let failed = r["failed_rules"] as? [String], !failed.isEmpty,
+              Set(failed).isSubset(of: ["perf_constraints", "early_stopping"]), let qps = r["target_qps"] as? Double {
+            let retryQPS = (qps * 0.5).rounded()
+            let attemptDir = dir + "-attempt\(tried.count + 1)"
+            try FileManager.default.moveItem(atPath: dir, toPath: attemptDir)
+            Console.out("Server INVALID at \(Int(qps)) QPS (latency); running again at \(Int(retryQPS)) QPS (logs of that attempt: \(attemptDir))")
+            tried.append(["target_qps": qps, "logs": attemptDir, "reasons": r["reasons"] ?? []])
+            let retry = try RunCommand.parse(args + ["--out", dir, "--target-qps", "\(retryQPS)"])
+            try retry.run()
+            fflush(nil)
+            r = try row(bench, scenario: scenario, dir: dir, accuracy: acc)
+        }
+        if !tried.isEmpty {
+            r["retried_after"] = tried
+            let qpsList = tried.compactMap { ($0["target_qps"] as? Double).map { "\(Int($0))" } }.joined(separator: ", ")
+            r["note"] = "run at \(Int(r["target_qps"] as? Double ?? 0)) QPS after INVALID (latency) at \(qpsList) QPS"
+        }
+        return r
+    }
 
-    /// Reuses the model trained before, or trains the Swift reference under the harness (one run, closed rules).
-    func trainedModel() throws -> Model {
-        let onnx = SuiteLayout.modelPath(benchmark: FashionMNISTBenchmark.name, output: out)
+    struct Model {
+        var path: String; var accuracy: Double; var seed: UInt64; var trainedNow: Bool; var timeToTrainSeconds: Double?
+        var log: String; var implementation: String
+    }
+
+    /// Reuses the model trained before, or trains the benchmark's reference under the harness (one run, closed rules):
+    /// the Swift one where the benchmark has it, else the PyTorch one.
+    func trainedModel(_ bench: Benchmark) throws -> Model {
+        let training = bench.training!
+        let onnx = SuiteLayout.modelPath(benchmark: bench.name, output: out)
         let dir = (onnx as NSString).deletingLastPathComponent
-        let meta = dir + "/model.json"
+        let meta = dir + "/\(bench.name).json"
         if !retrain, FileManager.default.fileExists(atPath: onnx), let data = FileManager.default.contents(atPath: meta),
            let j = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let a = j["accuracy"] as? Double {
-            Console.out("\n== [1/3] Model: reusing \(onnx) (top-1 \(String(format: "%.4f", a)) when trained; --retrain to train again)")
+            Console.out("\n== [1/3] \(bench.name): reusing \(onnx) (quality \(String(format: "%.4f", a)) when trained; --retrain to train again)")
             return Model(path: onnx, accuracy: a, seed: (j["seed"] as? NSNumber)?.uint64Value ?? 0, trainedNow: false,
-                         timeToTrainSeconds: j["time_to_train_s"] as? Double, log: j["log"] as? String ?? "")
+                         timeToTrainSeconds: j["time_to_train_s"] as? Double, log: j["log"] as? String ?? "",
+                         implementation: j["implementation"] as? String ?? "")
         }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let bench = TrainingBenchmarks.fashionMNIST
+        let impl = bench.swiftTrainer != nil ? "swift" : "pytorch"
         let cancel = CancellationFlag()
         Interrupt.install(cancel)
         let printer = ProgressPrinter()
-        let system = self.system
         for attempt in 0..<2 {
             let runSeed = seed + UInt64(attempt)
-            Console.out("\n== [1/3] Training the Swift reference (seed \(runSeed)) to top-1 ≥ \(bench.target), exporting ONNX")
-            let workload = Workload.inProcess(name: "swift reference") { seed, logger, isCancelled in
-                _ = try FashionMNISTReference.train(
-                    FashionMNISTOptions(seed: seed, onnxOutputPath: onnx, division: "closed", systemName: system),
-                    logger: logger, isCancelled: isCancelled)
-            }
+            Console.out("\n== [1/3] \(bench.name): training the \(impl == "swift" ? "Swift" : "PyTorch") reference (seed \(runSeed)) "
+                        + "to \(training.qualityMetric) ≥ \(training.target), exporting ONNX")
+            try? FileManager.default.removeItem(atPath: onnx)
+            let context = WorkloadContext(benchmark: bench.name, division: "closed", system: system)
+            let workload = try trainingWorkload(bench, impl: impl, context: context, onnxOutput: onnx)
             let options = HarnessOptions(runs: 1, division: "closed", system: system, outputDirectory: out + "/training",
                                          baseSeed: runSeed)
-            let harness = TrainingHarness(benchmark: bench, workload: workload, options: options)
+            let harness = TrainingHarness(benchmark: training, workload: workload, options: options)
             let r: RunResult
             do {
                 r = try harness.runSingle(index: attempt, seed: runSeed, isCancelled: { cancel.isCancelled },
@@ -176,21 +225,22 @@ struct SuiteCommand: ParsableCommand {
             if case .cancelled = r.status { throw ExitCode(130) }
             guard r.succeeded, let quality = r.bestQuality, FileManager.default.fileExists(atPath: onnx) else {
                 if attempt == 0 { Console.out("  the run did not reach the target; one more try with the next seed"); continue }
-                throw TrainingCLIError("training did not reach top-1 ≥ \(bench.target) in two runs; see \(r.logPath)")
+                throw TrainingCLIError("\(bench.name): training did not reach \(training.target) in two runs; see \(r.logPath)")
             }
             let info: [String: Any] = ["accuracy": quality, "seed": runSeed, "time_to_train_s": (r.timeToTrainMs ?? 0) / 1000,
-                                       "log": r.logPath, "trained_at": ISO8601DateFormatter().string(from: Date())]
+                                       "log": r.logPath, "implementation": impl,
+                                       "trained_at": ISO8601DateFormatter().string(from: Date())]
             try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
                 .write(to: URL(fileURLWithPath: meta))
-            Console.out(String(format: "  trained: top-1 %.4f, time to train %.1f s, log %@ (compliant), model %@",
+            Console.out(String(format: "  trained: quality %.4f, time to train %.1f s, log %@ (compliant), model %@",
                                quality, (r.timeToTrainMs ?? 0) / 1000, r.logPath, onnx))
             return Model(path: onnx, accuracy: quality, seed: runSeed, trainedNow: true,
-                         timeToTrainSeconds: (r.timeToTrainMs ?? 0) / 1000, log: r.logPath)
+                         timeToTrainSeconds: (r.timeToTrainMs ?? 0) / 1000, log: r.logPath, implementation: impl)
         }
         throw TrainingCLIError("training failed")
     }
 
-    func row(scenario: TestScenario, dir: String, accuracy: AccuracyReport) throws -> [String: Any] {
+    func row(_ bench: Benchmark, scenario: TestScenario, dir: String, accuracy: AccuracyReport) throws -> [String: Any] {
         guard let data = FileManager.default.contents(atPath: dir + "/results.json"),
               let j = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ValidationError("\(dir)/results.json is missing: the \(scenario.rawValue) run did not finish")
@@ -199,29 +249,39 @@ struct SuiteCommand: ParsableCommand {
         let rules = (j["rules"] as? [[String: Any]] ?? []).filter { $0["passed"] as? Bool == false }
         let reasons = rules.map { "\($0["rule"] ?? ""): \($0["advice"] ?? $0["measured"] ?? "")" }
         var out: [String: Any] = [
+            "benchmark": bench.name, "area": bench.area,
             "scenario": scenario.rawValue, "metric": metric["name"] ?? "", "value": metric["value"] ?? 0,
             "unit": metric["unit"] ?? "", "result": j["result"] ?? "?", "reasons": reasons,
-            "failed_rules": rules.compactMap { $0["rule"] as? String }, "accuracy": accuracy.accuracy, "logs": dir]
+            "failed_rules": rules.compactMap { $0["rule"] as? String }, "accuracy": accuracy.value, "logs": dir]
         if let qps = (j["effective_settings"] as? [String: Any])?["target_qps"] as? Double { out["target_qps"] = qps }
         return out
     }
 
-    func table(_ rows: [[String: Any]], accuracy: AccuracyReport, model: Model) -> String {
-        func cell(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
-        var t = cell("benchmark", 14) + cell("scenario", 14) + cell("metric", 32) + cell("value", 22) + cell("result", 10) + "accuracy\n"
-        t += String(repeating: "-", count: 104) + "\n"
-        let accCell = String(format: "%.2f%% %@", accuracy.accuracy * 100, accuracy.passed ? "(PASS)" : "(FAIL)")
+    func table(_ rows: [[String: Any]], benches: [Benchmark], accuracies: [String: AccuracyReport],
+               models: [String: Model]) -> String {
+        func cell(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
+        var t = cell("benchmark", 15) + cell("area", 22) + cell("scenario", 14) + cell("metric", 30) + cell("value", 20)
+            + cell("result", 9) + "accuracy\n"
+        t += String(repeating: "-", count: 132) + "\n"
         for r in rows {
+            let name = r["benchmark"] as? String ?? ""
             let v = (r["value"] as? NSNumber)?.doubleValue ?? 0
             let unit = r["unit"] as? String ?? ""
             let value = unit == "ns" ? String(format: "%.1f µs", v / 1000) : String(format: "%.1f %@", v, unit)
-            t += cell("fashion-mnist", 14) + cell(r["scenario"] as? String ?? "", 14) + cell(r["metric"] as? String ?? "", 32)
-                + cell(value, 22) + cell(r["result"] as? String ?? "", 10) + accCell + "\n"
+            let acc = accuracies[name].map { String(format: "%@ %.4f %@", $0.metric == "top-1 accuracy" ? "top-1" : $0.metric,
+                                                    $0.value, $0.passed ? "(PASS)" : "(FAIL)") } ?? "-"
+            t += cell(name, 15) + cell(r["area"] as? String ?? "", 22) + cell(r["scenario"] as? String ?? "", 14)
+                + cell(r["metric"] as? String ?? "", 30) + cell(value, 20) + cell(r["result"] as? String ?? "", 9) + acc + "\n"
             for reason in r["reasons"] as? [String] ?? [] { t += "    ↳ \(reason)\n" }
             if let note = r["note"] as? String { t += "    ↳ \(note)\n" }
         }
-        t += String(format: "Accuracy: %@ — %@\n", accuracy.line, accuracy.verdict)
-        t += "Model: \(model.path) (seed \(model.seed), FP32 reference top-1 \(String(format: "%.4f", model.accuracy))\(model.trainedNow ? ", trained in this run" : ", reused"))"
-        return t
+        for b in benches {
+            if let a = accuracies[b.name] { t += "Accuracy \(b.name): \(a.line) — \(a.verdict)\n" }
+            if let m = models[b.name] {
+                t += "Model \(b.name): \(m.path) (\(m.implementation) reference, seed \(m.seed), FP32 reference "
+                    + String(format: "%.4f", m.accuracy) + (m.trainedNow ? ", trained in this run)" : ", reused)") + "\n"
+            }
+        }
+        return String(t.dropLast())
     }
 }

@@ -6,29 +6,42 @@ import NeuralNet
 import LoadGen
 import Training
 
-/// Maps `--impl NAME` to a workload. The one place where implementations are plugged in.
-func trainingWorkload(impl: String, context: WorkloadContext) throws -> Workload {
+/// Maps `--impl NAME` to a benchmark's workload: `swift` (its in-process Swift reference) or `pytorch` (its PyTorch
+/// reference script under the project's interpreter). `onnxOutput` (with `{run}`/`{seed}` substituted by the harness
+/// for external commands) receives the trained model.
+func trainingWorkload(_ bench: Benchmark, impl: String, context: WorkloadContext, onnxOutput: String? = nil,
+                      dataDir: String? = nil) throws -> Workload {
     switch impl {
     case "pytorch":
-        // The PyTorch reference (references/pytorch), an external command under the project's interpreter (.venv,
-        // which sees Debian's python3-torch 1.13).
-        let script = "references/pytorch/train_fashion_mnist.py"
+        guard let script = bench.pytorchScript else {
+            throw ValidationError("\(bench.name) has no PyTorch reference (--impl swift, or --command \"...\")")
+        }
         guard FileManager.default.fileExists(atPath: script) else {
             throw ValidationError("--impl pytorch needs \(script) (run from the repository root)")
         }
-        return .command(ExternalCommand(arguments: [try projectPython(), script, "--seed", "{seed}", "--threads", "1",
-                                                    "--division", "{division}", "--platform", "{system}"]))
+        var arguments = [try projectPython(), script, "--seed", "{seed}", "--threads", "1",
+                         "--division", "{division}", "--platform", "{system}"]
+        if bench.data != nil { arguments += ["--data-dir", bench.dataDirectory(override: dataDir)] }
+        if let onnxOutput { arguments += ["--onnx-out", onnxOutput] }
+        return .command(ExternalCommand(arguments: arguments))
     case "swift":
-        // The Swift reference on OpenBLAS (NeuralNet), in process; it emits MLLOG through the harness's logger.
+        guard let trainer = bench.swiftTrainer else {
+            throw ValidationError("\(bench.name) has no Swift reference yet (--impl pytorch)")
+        }
+        let request = TrainingRequest(seed: 0, dataDirectory: dataDir, onnxOutputPath: onnxOutput,
+                                      division: context.division, systemName: context.system)
         return .inProcess(name: "swift reference") { seed, logger, isCancelled in
-            _ = try FashionMNISTReference.train(
-                FashionMNISTOptions(seed: seed, division: context.division, systemName: context.system),
-                logger: logger, isCancelled: isCancelled)
+            var r = request
+            r.seed = seed
+            try trainer(r, logger, isCancelled)
         }
     default:
         throw ValidationError("unknown --impl '\(impl)' (known: swift, pytorch; or give --command \"...\")")
     }
 }
+
+/// The training benchmarks, for help texts.
+let trainingBenchmarkNames = BenchmarkRegistry.all.filter { $0.training != nil }.map(\.name).joined(separator: ", ")
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,7 +66,7 @@ struct TrainCommand: ParsableCommand {
             --command "python3 my_trainer.py --seed {seed}"
         """)
 
-    @Argument(help: "The benchmark (\(TrainingBenchmarks.all.map(\.name).joined(separator: ", "))).")
+    @Argument(help: "The benchmark (\(trainingBenchmarkNames)).")
     var benchmark: String
 
     @Option(help: "Implementation to run: swift | pytorch.")
@@ -64,6 +77,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: .customLong("log-file"), help: "Read MLLOG from this file the command writes ({run}, {seed} substituted).")
     var logFile: String?
+
+    @Option(help: "The benchmark's data directory (--impl swift | pytorch; default: its environment variable, else the set-up's).")
+    var dataDir: String?
 
     @Option(help: "Number of runs.")
     var runs: Int = 5
@@ -96,14 +112,14 @@ struct TrainCommand: ParsableCommand {
     var writeRCP: String?
 
     mutating func run() throws {
-        guard let bench = TrainingBenchmarks.named(benchmark) else {
-            throw ValidationError("unknown benchmark '\(benchmark)' (known: \(TrainingBenchmarks.all.map(\.name).joined(separator: ", ")))")
+        guard let entry = BenchmarkRegistry.named(benchmark), let bench = entry.training else {
+            throw ValidationError("unknown training benchmark '\(benchmark)' (known: \(trainingBenchmarkNames))")
         }
         guard (impl == nil) != (command == nil) else { throw ValidationError("give exactly one of --impl NAME or --command \"...\"") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         let context = WorkloadContext(benchmark: bench.name, division: division, system: system)
         let workload: Workload
-        if let impl { workload = try trainingWorkload(impl: impl, context: context) } else {
+        if let impl { workload = try trainingWorkload(entry, impl: impl, context: context, dataDir: dataDir) } else {
             do { workload = .command(ExternalCommand(arguments: try ExternalCommand.split(command!), logFile: logFile)) }
             catch { throw TrainingCLIError(error.message) }
         }

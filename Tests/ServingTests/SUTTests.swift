@@ -1,3 +1,4 @@
+import Benchmarks
 import Datasets
 import Foundation
 import LoadGen
@@ -11,8 +12,8 @@ struct SUTTests {
 
     init() throws { ort = try Fixtures.ort() }
 
-    private func classifier(_ name: String) throws -> ClassifierModel {
-        try ClassifierModel(session: ORTSession(runtime: ort, modelPath: Fixtures.model(name)), sampleShape: [4])
+    private func classifier(_ name: String) throws -> ServedModel {
+        try ServedModel(session: ORTSession(runtime: ort, modelPath: Fixtures.model(name)), sampleShape: [4])
     }
 
     /// Runs LoadGen in accuracy mode and checks every logged response against the model's own arithmetic.
@@ -123,15 +124,15 @@ struct ModelCheckTests {
         let session = try ORTSession(runtime: ort, modelPath: path)
         #expect(throws: ServingError.modelDoesNotFit(model: path, tensor: "input", declared: "float32 [N,4]",
                                                      needed: "float32 [N,1,28,28] samples")) {
-            _ = try ClassifierModel(session: session, sampleShape: [1, 28, 28])
+            _ = try ServedModel(session: session, sampleShape: [1, 28, 28])
         }
-        let model = try ClassifierModel(session: session, sampleShape: [4])
-        #expect(model.classCount == 5 && model.fixedBatch == nil && model.sampleElementCount == 4)
+        let model = try ServedModel(session: session, sampleShape: [4])
+        #expect(model.classCount == 5 && model.fixedBatch == nil && model.inputByteCounts == [16])
         let qsl = SyntheticQSL(sampleShape: [3, 224, 224], totalSampleCount: 2, performanceSampleCount: 2)
         #expect {
             _ = try DirectSUT(model: model, provider: qsl)
         } throws: { error in
-            "\(error)".contains("150528 floats") && "\(error)".contains("4 floats per sample")
+            "\(error)".contains("602112 bytes from the QSL") && "\(error)".contains("bytes per sample 16")
         }
     }
 
@@ -139,7 +140,7 @@ struct ModelCheckTests {
     func resnet50Model() throws {
         let path = try ResNet50Perf.locateModel(environment: Fixtures.environment)
         #expect(path.hasSuffix("/onnx/backend/test/data/light/light_resnet50.onnx"))
-        let model = try ClassifierModel(session: ORTSession(runtime: Fixtures.ort(), modelPath: path),
+        let model = try ServedModel(session: ORTSession(runtime: Fixtures.ort(), modelPath: path),
                                         sampleShape: ResNet50Perf.sampleShape)
         #expect(model.fixedBatch == 1 && model.classCount == 1000)
         var env = Fixtures.environment

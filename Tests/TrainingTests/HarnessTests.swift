@@ -46,7 +46,7 @@ import Testing
 
     @Test func inProcessRunsAreScored() throws {
         let out = Fixtures.tempDir("h1")
-        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST,
+        let h = TrainingHarness(benchmark: FashionMNISTBenchmark.training,
                                 workload: .inProcess(name: "test", HarnessTests.inProcess()),
                                 options: HarnessOptions(runs: 3, outputDirectory: out, baseSeed: 1))
         let events = Mutex<[String]>([])
@@ -77,7 +77,7 @@ import Testing
     @Test func throwingAndNonConvergingRunsFail() throws {
         let out = Fixtures.tempDir("h2")
         let seeds = TrainingHarness.seeds(base: 5, count: 3)
-        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST,
+        let h = TrainingHarness(benchmark: FashionMNISTBenchmark.training,
                                 workload: .inProcess(name: "t", HarnessTests.inProcess(failOnSeed: seeds[1])),
                                 options: HarnessOptions(runs: 3, outputDirectory: out, baseSeed: 5))
         let r = try h.run()
@@ -88,7 +88,7 @@ import Testing
         #expect(r.score.failedRuns == 1)
         #expect(r.score.counted.count == 1)
 
-        let h2 = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST,
+        let h2 = TrainingHarness(benchmark: FashionMNISTBenchmark.training,
                                  workload: .inProcess(name: "t", HarnessTests.inProcess(throwOnRun: true)),
                                  options: HarnessOptions(runs: 2, outputDirectory: Fixtures.tempDir("h3"), baseSeed: 5))
         let r2 = try h2.run()
@@ -105,7 +105,7 @@ import Testing
         for (i, mode) in modes.enumerated() {
             var args = [Fixtures.python, HarnessTests.standin]
             if !mode.isEmpty { args += ["--misbehave", mode] }
-            let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST, workload: .command(ExternalCommand(arguments: args)),
+            let h = TrainingHarness(benchmark: FashionMNISTBenchmark.training, workload: .command(ExternalCommand(arguments: args)),
                                     options: HarnessOptions(runs: i + 1, outputDirectory: out + "/\(i)",
                                                         timeoutSeconds: mode.hasPrefix("hang") ? 4 : nil, baseSeed: 9))
             // Only the last run of each session has the misbehaviour; run just that one index.
@@ -133,7 +133,7 @@ import Testing
         #expect(cmd.resolvedArguments(WorkloadContext(benchmark: "b", division: "closed", system: "s", runIndex: 2), seed: 77)
                 == [Fixtures.python, HarnessTests.standin, "--seed=77", "--log", out + "/mllog_2_77.txt"])
         #expect(ExternalCommand(arguments: ["x"]).resolvedArguments(WorkloadContext(benchmark: "b", division: "closed", system: "s"), seed: 5) == ["x", "--seed", "5"])
-        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST,
+        let h = TrainingHarness(benchmark: FashionMNISTBenchmark.training,
                                 workload: .command(ExternalCommand(arguments: [Fixtures.python, HarnessTests.standin, "--seed", "{seed}", "--log", log], logFile: log)),
                                 options: HarnessOptions(runs: 1, outputDirectory: out, baseSeed: 3))
         let r = try h.run()
@@ -145,7 +145,7 @@ import Testing
     @Test func cancellationKeepsFinishedRunsAsPartial() throws {
         let out = Fixtures.tempDir("h6")
         let finished = Mutex(0)
-        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST,
+        let h = TrainingHarness(benchmark: FashionMNISTBenchmark.training,
                                 workload: .command(ExternalCommand(arguments: [Fixtures.python, HarnessTests.standin, "--sleep", "0.3"])),
                                 options: HarnessOptions(runs: 5, outputDirectory: out, baseSeed: 4))
         let r = try h.run(isCancelled: { finished.withLock { $0 } >= 1 }, events: { e in
@@ -157,7 +157,7 @@ import Testing
     }
 
     @Test func divisionMismatchFailsTheRun() throws {
-        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST,
+        let h = TrainingHarness(benchmark: FashionMNISTBenchmark.training,
                                 workload: .command(ExternalCommand(arguments: [Fixtures.python, HarnessTests.standin, "--division", "open"])),
                                 options: HarnessOptions(runs: 1, division: "closed", outputDirectory: Fixtures.tempDir("h7"), baseSeed: 2))
         let r = try h.runSingle(index: 0, seed: 11)
@@ -180,7 +180,7 @@ import Testing
 
 @Suite struct RunMonitorTests {
     @Test func tracksEpochQualityAndEstimatesTimeLeft() {
-        var m = RunMonitor(benchmark: TrainingBenchmarks.fashionMNIST, runIndex: 0, runs: 1, seed: 1, expectedEpochs: 4)
+        var m = RunMonitor(benchmark: FashionMNISTBenchmark.training, runIndex: 0, runs: 1, seed: 1, expectedEpochs: 4)
         var b = LogBuilder()
         b.add("run_start", type: .intervalStart)
         b.add("epoch_start", md: ["epoch_num": 1], dt: 0, type: .intervalStart)

@@ -12,7 +12,7 @@ struct LogFaultTests {
     private func run(misbehave: String, seed: UInt64) throws -> RunResult {
         let out = Fixtures.tempDir("logfault-\(misbehave)")
         let args = [Fixtures.python, HarnessTests.standin, "--misbehave", misbehave]
-        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST, workload: .command(ExternalCommand(arguments: args)),
+        let h = TrainingHarness(benchmark: FashionMNISTBenchmark.training, workload: .command(ExternalCommand(arguments: args)),
                                 options: HarnessOptions(runs: 1, outputDirectory: out, baseSeed: seed))
         return try h.runSingle(index: 0, seed: seed)
     }
@@ -55,7 +55,7 @@ struct LogFaultTests {
         FileManager.default.createFile(atPath: victim + "/precious.txt", contents: Data("keep me".utf8))
         let cmd = ExternalCommand(arguments: [Fixtures.python, HarnessTests.standin, "--seed", "{seed}", "--log", victim],
                                   logFile: victim)
-        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST, workload: .command(cmd),
+        let h = TrainingHarness(benchmark: FashionMNISTBenchmark.training, workload: .command(cmd),
                                 options: HarnessOptions(runs: 1, outputDirectory: out, baseSeed: 3))
         let r = try h.runSingle(index: 0, seed: 3)
         guard case .failed(let why) = r.status else { Issue.record("expected a failed run, got \(r.status)"); return }
@@ -70,7 +70,7 @@ struct LogFaultTests {
         try FileManager.default.copyItem(atPath: own, toPath: rules + "/training_swift-1.0")
         try "{ not json".write(toFile: rules + "/training_swift-1.0/rcps_fashion-mnist.json", atomically: true, encoding: .utf8)
         let out = Fixtures.tempDir("rcp-broken")
-        let h = TrainingHarness(benchmark: TrainingBenchmarks.fashionMNIST,
+        let h = TrainingHarness(benchmark: FashionMNISTBenchmark.training,
                                 workload: .command(ExternalCommand(arguments: [Fixtures.python, HarnessTests.standin])),
                                 options: HarnessOptions(runs: 1, outputDirectory: out, baseSeed: 5),
                                 rulesets: RulesetStore(directory: URL(fileURLWithPath: rules)))

@@ -155,10 +155,10 @@ import Testing
     }
 
     @Test func benchmarkCatalogue() throws {
-        let b = try #require(TrainingBenchmarks.named("fashion_mnist"))
+        let b = try #require(BenchmarkRegistry.named("fashion_mnist")?.training)
         #expect(b.name == "fashion-mnist")
         #expect(b.target == 0.90 && b.higherIsBetter && b.maxEpochs == 15 && b.rulesetID == "swift-1.0")
         #expect(b.meetsTarget(0.9) && !b.meetsTarget(0.8999))
-        #expect(TrainingBenchmarks.named("imagenet") == nil)
+        #expect(BenchmarkRegistry.named("imagenet")?.training == nil)
     }
 }

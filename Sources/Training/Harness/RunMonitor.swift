@@ -1,4 +1,3 @@
-import Benchmarks
 import MLLog
 
 /// Live state of one run, from its MLLOG stream.

@@ -39,15 +39,3 @@ public struct TrainingBenchmark: Sendable, Equatable {
 
     public func matches(_ name: String) -> Bool { name == self.name || aliases.contains(name) }
 }
-
-public enum TrainingBenchmarks {
-    /// Fashion-MNIST: top-1 accuracy on the 10k test set ≥ 0.90 within 15 epochs (SwiftMLPerf's own benchmark).
-    public static let fashionMNIST = TrainingBenchmark(
-        name: FashionMNISTBenchmark.name, aliases: ["fashion_mnist"], qualityMetric: "top-1 accuracy on the 10k test set",
-        target: FashionMNISTBenchmark.qualityTarget, higherIsBetter: true, maxEpochs: FashionMNISTBenchmark.maxEpochs,
-        rulesetID: "swift-1.0", requiredRuns: 5)
-
-    public static let all: [TrainingBenchmark] = [fashionMNIST]
-
-    public static func named(_ name: String) -> TrainingBenchmark? { all.first { $0.matches(name) } }
-}

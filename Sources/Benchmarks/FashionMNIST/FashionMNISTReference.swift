@@ -1,4 +1,4 @@
-import Benchmarks
+import NeuralNet
 import Datasets
 import MLLog
 

@@ -4,6 +4,7 @@ import MLLog
 import Testing
 @testable import Datasets
 @testable import NeuralNet
+@testable import Benchmarks
 
 /// The repository root, for the reference scripts.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -1,0 +1,174 @@
+import Datasets
+import Foundation
+import LoadGen
+import MLLog
+import ONNXRuntime
+import ProjectEnvironment
+import Serving
+import Training
+
+/// Where a benchmark's data set lives and how to get it.
+public struct DataSource: Sendable {
+    /// In words, with the package: `MovieLens ml-latest-small (Debian r-cran-dslabs 0.7.4-1)`.
+    public var description: String
+    /// The environment variable that overrides the directory.
+    public var environmentVariable: String
+    /// The directory used when neither `--data-dir` nor the variable is set (relative paths: to the checkout).
+    public var defaultDirectory: String
+    /// The command that fetches the data (quoted in errors).
+    public var fetchCommand: String
+
+    public init(description: String, environmentVariable: String, defaultDirectory: String, fetchCommand: String) {
+        self.description = description
+        self.environmentVariable = environmentVariable
+        self.defaultDirectory = defaultDirectory
+        self.fetchCommand = fetchCommand
+    }
+
+    /// `override` (`--data-dir`), else `$VARIABLE`, else the default; a relative default is found above the running
+    /// executable or the current directory (the checkout), like the project's Python.
+    public func directory(override: String? = nil,
+                          environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let override, !override.isEmpty { return override }
+        if let v = environment[environmentVariable], !v.isEmpty { return v }
+        if defaultDirectory.hasPrefix("/") { return defaultDirectory }
+        for start in ProjectPython.defaultSearchStarts() {
+            var dir = URL(fileURLWithPath: start).standardizedFileURL
+            while dir.path != "/" {
+                let candidate = dir.appendingPathComponent(defaultDirectory).path
+                if FileManager.default.fileExists(atPath: candidate) { return candidate }
+                dir.deleteLastPathComponent()
+            }
+        }
+        return defaultDirectory
+    }
+
+    /// What a missing-data error says after the path.
+    public var missingHint: String {
+        "the \(description) data set is not there: run `\(fetchCommand)`, or point \(environmentVariable) or "
+            + "--data-dir at it"
+    }
+}
+
+/// A benchmark's test set loaded for inference: the QSL, and the same object as the SUT's sample provider.
+public protocol InferenceData: AnyObject {
+    var qsl: any QuerySampleLibrary { get }
+    var provider: any SampleProvider { get }
+}
+
+/// Scores an accuracy log (`mlperf_log_accuracy.json`) of a benchmark's test set: (data directory, log path, FP32
+/// reference quality) → the report judged against the closed bound (99 % of the reference).
+public typealias AccuracyScorer = @Sendable (_ dataDirectory: String, _ log: String, _ referenceAccuracy: Double) throws
+    -> AccuracyReport
+
+/// What one in-process training run is asked to do.
+public struct TrainingRequest: Sendable {
+    public var seed: UInt64
+    /// nil: the benchmark's `DataSource` default.
+    public var dataDirectory: String?
+    /// Where to write the trained model as ONNX (after `run_stop`, untimed), or nil.
+    public var onnxOutputPath: String?
+    public var division: String
+    public var systemName: String
+    public var threads: Int
+
+    public init(seed: UInt64, dataDirectory: String? = nil, onnxOutputPath: String? = nil, division: String = "closed",
+                systemName: String = "cpu", threads: Int = 1) {
+        self.seed = seed
+        self.dataDirectory = dataDirectory
+        self.onnxOutputPath = onnxOutputPath
+        self.division = division
+        self.systemName = systemName
+        self.threads = threads
+    }
+}
+
+/// One benchmark of the suite, defined in one place (`Sources/Benchmarks/<Name>/`): its data, its training task
+/// (target, closed rules, runs), its inference model contract, latency bounds, accuracy metric, and how it trains.
+/// The CLI has no per-benchmark code: every command works from this description (`BenchmarkRegistry`).
+public struct Benchmark: Sendable {
+    /// The CLI name and `submission_benchmark`.
+    public var name: String
+    public var aliases: [String]
+    /// The MLPerf area: `image classification`, `recommendation` …
+    public var area: String
+    /// One line for humans.
+    public var label: String
+    public var data: DataSource?
+    /// nil: inference only (no training task).
+    public var training: TrainingBenchmark?
+    public var contract: ModelContract
+    /// Server latency bound (ns, p99) used unless a conf file or the command line sets one.
+    public var serverTargetLatencyNs: UInt64
+    /// Untrained or synthetic: accuracy mode is refused.
+    public var performanceOnly: Bool
+    /// Loads the test set for inference. `modelPath`: the model being served (a benchmark may keep files beside it,
+    /// e.g. the sentiment vocabulary).
+    public var loadInference: @Sendable (_ dataDirectory: String, _ modelPath: String) throws -> any InferenceData
+    /// The accuracy metric (nil: performance only).
+    public var scoreAccuracy: AccuracyScorer?
+    /// The in-process Swift reference trainer, if the benchmark has one.
+    public var swiftTrainer: (@Sendable (TrainingRequest, MLLogger, @Sendable () -> Bool) throws -> Void)?
+    /// The PyTorch reference trainer (a script under `references/pytorch/`), if the benchmark has one. It takes
+    /// `--seed`, `--threads`, `--division`, `--platform`, `--data-dir` and `--onnx-out`.
+    public var pytorchScript: String?
+    /// The model file when none is given and the benchmark does not train (resnet50-perf).
+    public var builtInModel: (@Sendable ([String: String]) throws -> String)?
+
+    public init(name: String, aliases: [String] = [], area: String, label: String, data: DataSource?,
+                training: TrainingBenchmark?, contract: ModelContract, serverTargetLatencyNs: UInt64,
+                performanceOnly: Bool = false,
+                loadInference: @escaping @Sendable (String, String) throws -> any InferenceData,
+                scoreAccuracy: AccuracyScorer?,
+                swiftTrainer: (@Sendable (TrainingRequest, MLLogger, @Sendable () -> Bool) throws -> Void)? = nil,
+                pytorchScript: String? = nil, builtInModel: (@Sendable ([String: String]) throws -> String)? = nil) {
+        self.name = name
+        self.aliases = aliases
+        self.area = area
+        self.label = label
+        self.data = data
+        self.training = training
+        self.contract = contract
+        self.serverTargetLatencyNs = serverTargetLatencyNs
+        self.performanceOnly = performanceOnly
+        self.loadInference = loadInference
+        self.scoreAccuracy = scoreAccuracy
+        self.swiftTrainer = swiftTrainer
+        self.pytorchScript = pytorchScript
+        self.builtInModel = builtInModel
+    }
+
+    public func matches(_ name: String) -> Bool {
+        let n = name.lowercased()
+        return n == self.name || aliases.contains(n)
+    }
+
+    /// The model used when none is given: for a benchmark trained here, the one `mlperf suite` trained and exported
+    /// (`SuiteLayout.modelPath`); else the built-in one.
+    /// - Throws: `ServingError.trainedModelMissing`, which names the path and the one command that makes the model.
+    public func defaultModel(suiteOutput: String = SuiteLayout.defaultOutputDirectory,
+                             environment: [String: String]) throws -> String {
+        if let builtInModel { return try builtInModel(environment) }
+        let path = SuiteLayout.modelPath(benchmark: name, output: suiteOutput)
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ServingError.trainedModelMissing(benchmark: name, path: path,
+                                                   command: SuiteLayout.trainCommand(output: suiteOutput, benchmark: name))
+        }
+        return path
+    }
+
+    /// Opens the model and checks it against the contract.
+    public func loadModel(runtime: ORTRuntime, path: String, options: ORTSessionOptions) throws -> ServedModel {
+        try ServedModel(session: ORTSession(runtime: runtime, modelPath: path, options: options), contract: contract)
+    }
+
+    /// The data directory: `override`, else the data source's variable, else its default.
+    public func dataDirectory(override: String? = nil) -> String {
+        data?.directory(override: override) ?? override ?? ""
+    }
+
+    /// Loads the test set and checks that it fits the contract.
+    public func inferenceData(dataDirectory override: String? = nil, modelPath: String) throws -> any InferenceData {
+        try loadInference(dataDirectory(override: override), modelPath)
+    }
+}

@@ -1,0 +1,131 @@
+import Datasets
+import Foundation
+import MLLog
+import NeuralNet
+
+extension SentimentBenchmark {
+    // Closed-division hyper-parameters: the same in Swift (here) and PyTorch (references/pytorch/train_sentiment.py).
+    public static let embeddingDimension = 32
+    public static let globalBatchSize = 32
+    public static let learningRate = 0.005
+    public static let beta1 = 0.9
+    public static let beta2 = 0.999
+    public static let epsilon = 1e-8
+    public static let weightDecay = 0.0
+    // Vocabulary (docs/datasets.md): built from the training reviews only.
+    public static let vocabularyMinCount = 2
+    public static let maxUnigrams = 10_000
+    public static let maxBigrams = 20_000
+}
+
+/// The result of one Swift sentiment run.
+public struct SentimentOutcome: Sendable {
+    public var epochsRun: Int
+    public var accuracies: [Double]
+    public var reachedTarget: Bool
+    public var cancelled: Bool
+    public var trainSeconds: Double
+    public var onnxPath: String?
+}
+
+/// The Swift reference of the `sentiment` benchmark: the vocabulary and sequences built in Swift (the same rules as
+/// the PyTorch reference, checked equal by the tests), `NeuralNet.MeanBagClassifier` trained with Adam, accuracy
+/// on the test reviews after every epoch, MLLOG through `logger` with the PyTorch reference's keys.
+public enum SentimentReference {
+    public static func train(_ request: TrainingRequest, logger: MLLogger, isCancelled: @Sendable () -> Bool,
+                             maxEpochs: Int = SentimentBenchmark.maxEpochs,
+                             target: Double = SentimentBenchmark.qualityTarget, trainLimit: Int? = nil,
+                             evalLimit: Int? = nil) throws -> SentimentOutcome {
+        let b = SentimentBenchmark.self
+        logger.event("submission_benchmark", .string(b.name))
+        logger.event("submission_division", .string(request.division))
+        logger.event("submission_org", "SwiftMLPerf")
+        logger.event("submission_platform", .string(request.systemName))
+        logger.event("submission_status", "onprem")
+        logger.event("cache_clear", true)
+        logger.start("init_start")
+
+        BLAS.setThreads(request.threads)
+        let foods = try FineFoods.load(directory: request.dataDirectory ?? b.data.directory(), hint: b.data.missingHint)
+        let vocabulary = SentimentVocabulary.build(trainReviews: foods.trainReviews)
+        let nTrain = min(trainLimit ?? foods.trainReviews.count, foods.trainReviews.count)
+        let nEval = min(evalLimit ?? foods.testReviews.count, foods.testReviews.count)
+        let length = vocabulary.sequenceLength
+        let trainIDs = foods.trainReviews.prefix(nTrain).flatMap { vocabulary.encode($0) }
+        let testIDs = foods.testReviews.prefix(nEval).flatMap { vocabulary.encode($0) }
+        let batchSize = b.globalBatchSize
+        let hyper = AdamHyperparameters(learningRate: Float(b.learningRate), beta1: Float(b.beta1),
+                                        beta2: Float(b.beta2), epsilon: Float(b.epsilon))
+        let evalBatch = 250
+        let model = MeanBagClassifier(vocabulary: vocabulary.size, dimension: b.embeddingDimension, classes: 2,
+                                      sequenceLength: length, maxBatch: max(batchSize, evalBatch), seed: request.seed,
+                                      hyper: hyper)
+        var rng = Xoshiro256(seed: request.seed ^ 0x5345_4E54_494D_454E)
+        var order = [Int32](0..<Int32(nTrain))
+        var batchIDs = [Int64](repeating: 0, count: batchSize * length)
+        var batchLabels = [Int32](repeating: 0, count: batchSize)
+
+        logger.end("init_stop")
+        logger.start("run_start")
+        let runStart = monotonicNanos()
+        logger.event("seed", .uint(request.seed))
+        logger.event("global_batch_size", .int(Int64(batchSize)))
+        logger.event("opt_name", "adam")
+        logger.event("opt_base_learning_rate", .double(b.learningRate))
+        logger.event("opt_adam_beta_1", .double(b.beta1))
+        logger.event("opt_adam_beta_2", .double(b.beta2))
+        logger.event("opt_adam_epsilon", .double(b.epsilon))
+        logger.event("opt_weight_decay", .double(b.weightDecay))
+        logger.event("train_samples", .int(Int64(nTrain)))
+        logger.event("eval_samples", .int(Int64(nEval)))
+
+        var outcome = SentimentOutcome(epochsRun: 0, accuracies: [], reachedTarget: false, cancelled: false,
+                                       trainSeconds: 0)
+        epochs: for epoch in 1...max(1, maxEpochs) {
+            let e = JSONValue.int(Int64(epoch))
+            logger.start("block_start", metadata: [JSONField("first_epoch_num", e), JSONField("epoch_count", 1)])
+            logger.start("epoch_start", metadata: [JSONField("epoch_num", e)])
+            order.withUnsafeMutableBufferPointer { rng.shuffle($0) }
+            var start = 0
+            while start < nTrain {
+                if isCancelled() { outcome.cancelled = true; break epochs }
+                let n = min(batchSize, nTrain - start)
+                for r in 0..<n {
+                    let j = Int(order[start + r])
+                    for t in 0..<length { batchIDs[r * length + t] = trainIDs[j * length + t] }
+                    batchLabels[r] = Int32(foods.trainLabels[j])
+                }
+                _ = model.trainStep(batchIDs, labels: batchLabels, batch: n)
+                start += n
+            }
+            logger.end("epoch_stop", metadata: [JSONField("epoch_num", e)])
+            logger.start("eval_start", metadata: [JSONField("epoch_num", e)])
+            var correct = 0
+            var first = 0
+            while first < nEval {
+                let n = min(evalBatch, nEval - first)
+                let logits = testIDs.withUnsafeBufferPointer { model.forward($0.baseAddress! + first * length, batch: n) }
+                for i in 0..<n where (logits[2 * i + 1] > logits[2 * i] ? 1 : 0) == foods.testLabels[first + i] {
+                    correct += 1
+                }
+                first += n
+            }
+            let accuracy = Double(correct) / Double(nEval)
+            logger.event("eval_accuracy", .double(accuracy), metadata: [JSONField("epoch_num", e)])
+            logger.end("eval_stop", metadata: [JSONField("epoch_num", e)])
+            logger.end("block_stop", metadata: [JSONField("first_epoch_num", e)])
+            outcome.epochsRun = epoch
+            outcome.accuracies.append(accuracy)
+            if accuracy >= target { outcome.reachedTarget = true; break }
+            if isCancelled() { outcome.cancelled = true; break }
+        }
+        outcome.trainSeconds = Double(monotonicNanos() - runStart) / 1e9
+        logger.end("run_stop", metadata: [JSONField("status", .string(outcome.reachedTarget ? "success" : "aborted"))])
+        if let path = request.onnxOutputPath {
+            try model.onnxModel().write(to: path)
+            try vocabulary.write(path: SentimentVocabulary.path(forModel: path))
+            outcome.onnxPath = path
+        }
+        return outcome
+    }
+}
