@@ -1,0 +1,117 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The recommendation (ncf) and sentiment areas end to end through the built `mlperf`: models from both reference
+/// implementations served by ORT under LoadGen, scored by our metric and by the independent Python oracles.
+@Suite("ncf and sentiment through mlperf run and mlperf accuracy", .serialized)
+struct AreaTests {
+    static let root = FileManager.default.currentDirectoryPath
+    static let references = root + "/references/pytorch"
+
+    /// The last `eval_accuracy` a trainer logged.
+    func lastEval(_ log: String) -> Double? {
+        log.split(separator: "\n").filter { $0.contains("\"key\": \"eval_accuracy\"") }.last.flatMap { line in
+            let json = line.dropFirst(":::MLLOG ".count)
+            let obj = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            return (obj?["value"] as? NSNumber)?.doubleValue
+        }
+    }
+
+    func json(_ path: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    }
+
+    @Test("PyTorch-trained models: the accuracy run's HR@10 / accuracy equals the Python oracle's and the trainer's",
+          arguments: [("ncf", "train_ncf.py", "ncf_accuracy.py", "hr@10"),
+                      ("sentiment", "train_sentiment.py", "sentiment_accuracy.py", "accuracy")])
+    func pytorchModel(_ bench: String, _ trainer: String, _ oracle: String, _ key: String) throws {
+        let dir = try Scratch.directory("area-\(bench)").path
+        let model = dir + "/\(bench).onnx"
+        let train = try Subprocess.run(Python.project, [Self.references + "/" + trainer, "--seed", "3", "--max-epochs", "1",
+                                                        "--onnx-out", model])
+        try #require(train.status == 0, "\(train.stderr)")
+        let trained = try #require(lastEval(train.stdout))
+        let run = try CLI.run([bench, "--scenario", "Offline", "--mode", "accuracy", "--model", model,
+                               "--out", dir + "/acc", "--quiet"].prepending("run"))
+        try #require(run.status == 0, "\(run.stderr)")
+        let log = dir + "/acc/mlperf_log_accuracy.json"
+        let acc = try CLI.run(["accuracy", bench, log, "--reference-accuracy", "\(trained)"])
+        #expect(acc.status == 0, "\(acc.stdout)\(acc.stderr)")
+        let ours = try json(dir + "/acc/accuracy.json")
+        let py = try Subprocess.run(Python.project, [Self.references + "/" + oracle, log])
+        try #require(py.status == 0, "\(py.stderr)")
+        let theirs = try #require(try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any])
+        let value = try #require(ours["value"] as? Double)
+        #expect(value == theirs[key] as? Double, "ours \(value), oracle \(theirs)")
+        if bench == "ncf" {
+            #expect(abs((ours["NDCG@10"] as? Double ?? -1) - (theirs["ndcg@10"] as? Double ?? -2)) < 1e-12)
+            #expect(ours["total"] as? Int == 671)
+        } else {
+            #expect(ours["total"] as? Int == 1000 && ours["good"] as? Int == theirs["good"] as? Int)
+        }
+        // ORT's scores of the exported model give the trainer's own figure (a rare float tie may move one sample).
+        #expect(abs(value - trained) <= 1.5 / Double(bench == "ncf" ? 671 : 1000), "served \(value), trained \(trained)")
+    }
+
+    @Test("Swift-trained models (mlperf suite --train-only): the served ONNX export scores what the Swift trainer logged")
+    func swiftModels() throws {
+        let dir = try Scratch.directory("area-swift").path
+        let train = try CLI.run(["suite", "--train-only", "--benchmarks", "ncf,sentiment"], in: dir)
+        try #require(train.status == 0, "\(train.stdout)\(train.stderr)")
+        for bench in ["ncf", "sentiment"] {
+            let meta = try json(dir + "/out/suite/model/\(bench).json")
+            #expect(meta["implementation"] as? String == "swift")
+            let trained = try #require(meta["accuracy"] as? Double)
+            let run = try CLI.run(["run", bench, "--scenario", "Offline", "--mode", "accuracy", "--quiet"], in: dir)
+            try #require(run.status == 0, "\(run.stderr)")
+            let acc = try CLI.run(["accuracy", bench, "out/run/\(bench)/Offline-accuracy/mlperf_log_accuracy.json",
+                                   "--reference-accuracy", "\(trained)"], in: dir)
+            #expect(acc.status == 0, "\(acc.stdout)")
+            let served = try #require(try json(dir + "/out/run/\(bench)/Offline-accuracy/accuracy.json")["value"] as? Double)
+            #expect(abs(served - trained) <= 1.5 / Double(bench == "ncf" ? 671 : 1000), "\(bench): served \(served), trained \(trained)")
+        }
+        // Every scenario serves the int64 multi-input model (short runs: the samples are answered; validity is the suite's).
+        for scenario in ["SingleStream", "MultiStream", "Server", "Offline"] {
+            let r = try CLI.run(["run", "ncf", "--scenario", scenario, "--duration-ms", "300", "--quiet",
+                                 "--out", "perf-\(scenario)"], in: dir)
+            #expect(r.status == 0 || r.status == 1, "\(scenario): \(r.stderr)")
+            let results = try json(dir + "/perf-\(scenario)/results.json")
+            #expect(results["metric"] != nil, "\(scenario): \(results)")
+            #expect(!(try String(contentsOfFile: dir + "/perf-\(scenario)/serving.json", encoding: .utf8)).contains("inference_error"))
+        }
+    }
+
+    @Test("bad inputs: a model with other tensors, a missing vocabulary, a corrupt accuracy log — one clear error each")
+    func badInputs() throws {
+        let dir = try Scratch.directory("area-bad").path
+        // A float image classifier offered as the ncf model.
+        try Python.run("""
+        import sys, numpy as np, onnx
+        from onnx import helper, numpy_helper, TensorProto
+        W = numpy_helper.from_array(np.zeros((4, 2), dtype=np.float32), "W")
+        g = helper.make_graph([helper.make_node("MatMul", ["input", "W"], ["logits"])], "m",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 4])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 2])], [W])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]); m.ir_version = 8
+        onnx.save(m, sys.argv[1])
+        """, arguments: [dir + "/other.onnx"], interpreter: Python.project)
+        let wrong = try CLI.run(["run", "ncf", "--scenario", "Offline", "--model", dir + "/other.onnx"])
+        #expect(wrong.status != 0)
+        #expect(wrong.stderr.contains("user") && wrong.stderr.contains("input"), "\(wrong.stderr)")
+        let noVocab = try CLI.run(["run", "sentiment", "--scenario", "Offline", "--model", dir + "/other.onnx"])
+        #expect(noVocab.status != 0)
+        #expect(noVocab.stderr.contains("tokens") || noVocab.stderr.contains("other.vocab.json"), "\(noVocab.stderr)")
+        try "[{\"seq_id\": 0, \"qsl_idx\": 0, \"data\": \"00".write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
+        let corrupt = try CLI.run(["accuracy", "ncf", dir + "/bad.json"])
+        #expect(corrupt.status != 0)
+        #expect(corrupt.stderr.contains(dir + "/bad.json") && corrupt.stderr.contains("invalid JSON"), "\(corrupt.stderr)")
+        let noData = try CLI.run(["accuracy", "sentiment", dir + "/bad.json", "--data-dir", dir])
+        #expect(noData.status != 0)
+        #expect(noData.stderr.contains(dir + "/Rdata.rdx") && noData.stderr.contains("scripts/setup.sh"), "\(noData.stderr)")
+    }
+}
+
+extension Array where Element == String {
+    func prepending(_ first: String) -> [String] { [first] + self }
+}
