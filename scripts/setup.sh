@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian 12 machine; installs only what is missing, and a second run is a no-op.
-#   Debian: OpenBLAS, zlib headers, pkg-config, Fashion-MNIST (IDX files), PyTorch (python3-torch), python3-venv.
+#   Debian: OpenBLAS, zlib and liblzma headers, pkg-config, Fashion-MNIST (IDX files), PyTorch (python3-torch),
+#           python3-venv.
+#   Data:   Debian packages that hold data sets but would pull in R if installed (r-cran-dslabs: MovieLens;
+#           r-cran-modeldata: fine-food reviews) are fetched with `apt-get download` and unpacked with `dpkg -x`
+#           into data/pkgs/<package>/ (ignored by git); the extracted data files are checked against SHA-256 sums.
 #   Python: the project's own environment .venv/ inside the checkout, made from Debian's /usr/bin/python3 with
 #           --system-site-packages (so Debian's torch and numpy stay visible), holding the pinned PyPI packages of
 #           requirements.txt (onnxruntime, onnx, and the official oracles mlcommons-loadgen and mlperf-logging).
@@ -10,7 +14,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-APT_PACKAGES=(libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist python3-torch python3-venv)
+APT_PACKAGES=(libopenblas-dev zlib1g-dev liblzma-dev pkg-config dataset-fashion-mnist python3-torch python3-venv)
+DATA_DIR="$ROOT/data/pkgs"
+# package=version, then the extracted files (relative to data/pkgs/<package>/) and their SHA-256.
+DATA_PACKAGES=("r-cran-dslabs=0.7.4-1" "r-cran-modeldata=1.1.0-1")
+DATA_SUMS="
+r-cran-dslabs usr/lib/R/site-library/dslabs/data/Rdata.rdb 7f740c8802abcf5de56096417560b2d5be317c59f30d50c9d37548695952aa3b
+r-cran-dslabs usr/lib/R/site-library/dslabs/data/Rdata.rdx 97e59cc21906407fe85a369cd92a765ea050e69346d4043545471972bd02a6b3
+r-cran-modeldata usr/lib/R/site-library/modeldata/data/Rdata.rdb 2ecef5e8da0f782ae4e3f65d928fe769702accffd8981cc358a3097f6736f58f
+r-cran-modeldata usr/lib/R/site-library/modeldata/data/Rdata.rdx c23e1be60f2730fb526ce158a307e154c91a953169fcb8e73350c4e032e14538
+"
 BASE_PYTHON=/usr/bin/python3          # Debian's interpreter: the one python3-torch is built for
 VENV="$ROOT/.venv"
 VPY="$VENV/bin/python3"
@@ -61,6 +74,41 @@ else
   echo "setup: Debian packages present"
 fi
 
+# --- data sets from Debian packages, unpacked, never installed ---------------------------------------------------
+# data_ok PACKAGE: every listed file of PACKAGE is there with its SHA-256.
+data_ok() {
+  local ok=1 p file sum
+  while read -r p file sum; do
+    [ "$p" = "$1" ] || continue
+    [ -r "$DATA_DIR/$p/$file" ] && [ "$(sha256sum "$DATA_DIR/$p/$file" | cut -d' ' -f1)" = "$sum" ] || return 1
+    ok=0
+  done <<<"$DATA_SUMS"
+  return $ok
+}
+for spec in "${DATA_PACKAGES[@]}"; do
+  pkg=${spec%%=*}
+  if data_ok "$pkg"; then
+    echo "setup: data $pkg present (checksums match)"
+    continue
+  fi
+  echo "setup: apt-get download $spec, dpkg -x into data/pkgs/$pkg"
+  log="$LOG_DIR/data-$pkg.log"
+  tmp=$(mktemp -d)
+  # apt-get download writes into the current directory; as root it warns about the _apt sandbox (harmless).
+  (cd "$tmp" && apt-get download "$spec") >"$log" 2>&1 ||
+    (cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1 ||
+    fail "apt-get could not download $pkg (a data set)" "apt-get download $spec" \
+      "check that the Debian mirror is reachable (apt-get update; apt-cache policy $pkg), then run again" "$log"
+  rm -rf "${DATA_DIR:?}/$pkg"
+  mkdir -p "$DATA_DIR/$pkg"
+  dpkg -x "$tmp"/*.deb "$DATA_DIR/$pkg" >>"$log" 2>&1 ||
+    fail "dpkg -x could not unpack $pkg" "dpkg -x $tmp/*.deb $DATA_DIR/$pkg" "see the log; remove data/pkgs/$pkg and run again" "$log"
+  rm -rf "$tmp"
+  data_ok "$pkg" || fail "the data files of $pkg do not have the expected SHA-256 (another package version?)" \
+    "sha256sum data/pkgs/$pkg/usr/lib/R/site-library/*/data/Rdata.rd?" \
+    "the benchmarks are calibrated on $spec: install that version's files (apt-get download $spec), or update DATA_SUMS after recalibrating"
+done
+
 # --- the project's Python environment --------------------------------------------------------------------------
 [ -x "$BASE_PYTHON" ] || fail "Debian's $BASE_PYTHON is missing" "test -x $BASE_PYTHON" "apt-get install python3"
 [ -r "$REQUIREMENTS" ] || fail "$REQUIREMENTS is missing" "test -r $REQUIREMENTS" "restore it: git checkout requirements.txt"
@@ -101,7 +149,7 @@ log="$LOG_DIR/check.log"
 "$VPY" - >"$log" 2>&1 <<'EOF' || fail "the Python environment .venv is incomplete" "$VPY -c 'import ...'" \
   "rebuild it: rm -rf .venv && bash scripts/setup.sh (see the log for the package that failed)" "$log"
 import importlib.util, sys
-need = ["onnxruntime", "onnx", "mlperf_loadgen", "mlperf_logging", "torch", "numpy"]
+need = ["onnxruntime", "onnx", "mlperf_loadgen", "mlperf_logging", "rdata", "torch", "numpy"]
 missing = [m for m in need if importlib.util.find_spec(m) is None]
 if missing:
     sys.exit("missing modules: " + ", ".join(missing))
