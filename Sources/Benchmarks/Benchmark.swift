@@ -71,17 +71,34 @@ public struct TrainingRequest: Sendable {
     public var division: String
     public var systemName: String
     public var threads: Int
+    /// nil: the benchmark's closed-division epoch cap.
+    public var maxEpochs: Int?
 
     public init(seed: UInt64, dataDirectory: String? = nil, onnxOutputPath: String? = nil, division: String = "closed",
-                systemName: String = "cpu", threads: Int = 1) {
+                systemName: String = "cpu", threads: Int = 1, maxEpochs: Int? = nil) {
         self.seed = seed
         self.dataDirectory = dataDirectory
         self.onnxOutputPath = onnxOutputPath
         self.division = division
         self.systemName = systemName
         self.threads = threads
+        self.maxEpochs = maxEpochs
     }
 }
+
+/// What an in-process Swift trainer reports beside its MLLOG: its sgemm work (for `mlperf bench training`).
+public struct SwiftTrainingReport: Sendable {
+    public var sgemmFlops: Double
+    public var sgemmSeconds: Double
+
+    public init(sgemmFlops: Double = 0, sgemmSeconds: Double = 0) {
+        self.sgemmFlops = sgemmFlops
+        self.sgemmSeconds = sgemmSeconds
+    }
+}
+
+/// An in-process Swift reference trainer: one run for a request, MLLOG through the logger, polling the flag.
+public typealias SwiftTrainer = @Sendable (TrainingRequest, MLLogger, @Sendable () -> Bool) throws -> SwiftTrainingReport
 
 /// One benchmark of the suite, defined in one place (`Sources/Benchmarks/<Name>/`): its data, its training task
 /// (target, closed rules, runs), its inference model contract, latency bounds, accuracy metric, and how it trains.
@@ -108,7 +125,7 @@ public struct Benchmark: Sendable {
     /// The accuracy metric (nil: performance only).
     public var scoreAccuracy: AccuracyScorer?
     /// The in-process Swift reference trainer, if the benchmark has one.
-    public var swiftTrainer: (@Sendable (TrainingRequest, MLLogger, @Sendable () -> Bool) throws -> Void)?
+    public var swiftTrainer: SwiftTrainer?
     /// The PyTorch reference trainer (a script under `references/pytorch/`), if the benchmark has one. It takes
     /// `--seed`, `--threads`, `--division`, `--platform`, `--data-dir` and `--onnx-out`.
     public var pytorchScript: String?
@@ -120,7 +137,7 @@ public struct Benchmark: Sendable {
                 performanceOnly: Bool = false,
                 loadInference: @escaping @Sendable (String, String) throws -> any InferenceData,
                 scoreAccuracy: AccuracyScorer?,
-                swiftTrainer: (@Sendable (TrainingRequest, MLLogger, @Sendable () -> Bool) throws -> Void)? = nil,
+                swiftTrainer: SwiftTrainer? = nil,
                 pytorchScript: String? = nil, builtInModel: (@Sendable ([String: String]) throws -> String)? = nil) {
         self.name = name
         self.aliases = aliases

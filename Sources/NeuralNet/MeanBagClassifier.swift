@@ -20,7 +20,7 @@ public final class MeanBagClassifier {
     let pooled, dPooled, logits, dLogits: UnsafeMutablePointer<Float>
     let counts: UnsafeMutablePointer<Float>
     let adam: Adam
-    var stats = SGEMMStats()
+    public private(set) var stats = SGEMMStats()
 
     public var embedding: UnsafeMutablePointer<Float> { parameters }
     public var weight: UnsafeMutablePointer<Float> { parameters + vocabulary * dimension }

@@ -26,11 +26,12 @@ extension FashionMNISTBenchmark {
             return try AccuracyCheck.fashionMNIST(log: log, labels: test.labels, referenceAccuracy: reference)
         },
         swiftTrainer: { request, logger, isCancelled in
-            _ = try FashionMNISTReference.train(
+            let outcome = try FashionMNISTReference.train(
                 FashionMNISTOptions(seed: request.seed, dataDirectory: request.dataDirectory ?? FashionMNIST.defaultDirectory(),
-                                    onnxOutputPath: request.onnxOutputPath, division: request.division,
-                                    systemName: request.systemName, threads: request.threads),
+                                    maxEpochs: request.maxEpochs ?? maxEpochs, onnxOutputPath: request.onnxOutputPath,
+                                    division: request.division, systemName: request.systemName, threads: request.threads),
                 logger: logger, isCancelled: isCancelled)
+            return SwiftTrainingReport(sgemmFlops: outcome.sgemmFlops, sgemmSeconds: outcome.sgemmSeconds)
         },
         pytorchScript: "references/pytorch/train_fashion_mnist.py")
 }

@@ -46,7 +46,9 @@ public enum NCFBenchmark {
             return hitRate(try AccuracyCheck.read(log: log, sampleCount: users), referenceAccuracy: reference)
         },
         swiftTrainer: { request, logger, isCancelled in
-            _ = try NCFReference.train(request, logger: logger, isCancelled: isCancelled)
+            let outcome = try NCFReference.train(request, logger: logger, isCancelled: isCancelled,
+                                          maxEpochs: request.maxEpochs ?? maxEpochs)
+            return SwiftTrainingReport(sgemmFlops: outcome.sgemm.flops, sgemmSeconds: outcome.sgemm.seconds)
         },
         pytorchScript: "references/pytorch/train_ncf.py")
 

@@ -31,6 +31,8 @@ public struct NCFOutcome: Sendable {
     public var cancelled: Bool
     public var trainSeconds: Double
     public var onnxPath: String?
+    /// sgemm work of the run (training and evaluation).
+    public var sgemm = SGEMMStats()
 }
 
 /// The Swift reference of the `ncf` benchmark: NeuMF on OpenBLAS (`NeuralNet.NeuMF`), lazy Adam on the embeddings,
@@ -127,6 +129,7 @@ public enum NCFReference {
             if isCancelled() { outcome.cancelled = true; break }
         }
         outcome.trainSeconds = Double(monotonicNanos() - runStart) / 1e9
+        outcome.sgemm = model.stats
         logger.end("run_stop", metadata: [JSONField("status", .string(outcome.reachedTarget ? "success" : "aborted"))])
         if let path = request.onnxOutputPath {
             try model.onnxModel(candidates: b.candidates).write(to: path)

@@ -45,7 +45,9 @@ public enum SentimentBenchmark {
                                                 labels: labels, classCount: 2, referenceAccuracy: reference)
         },
         swiftTrainer: { request, logger, isCancelled in
-            _ = try SentimentReference.train(request, logger: logger, isCancelled: isCancelled)
+            let outcome = try SentimentReference.train(request, logger: logger, isCancelled: isCancelled,
+                                          maxEpochs: request.maxEpochs ?? maxEpochs)
+            return SwiftTrainingReport(sgemmFlops: outcome.sgemm.flops, sgemmSeconds: outcome.sgemm.seconds)
         },
         pytorchScript: "references/pytorch/train_sentiment.py")
 }

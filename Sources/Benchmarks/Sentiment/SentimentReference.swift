@@ -26,6 +26,8 @@ public struct SentimentOutcome: Sendable {
     public var cancelled: Bool
     public var trainSeconds: Double
     public var onnxPath: String?
+    /// sgemm work of the run (training and evaluation).
+    public var sgemm = SGEMMStats()
 }
 
 /// The Swift reference of the `sentiment` benchmark: the vocabulary and sequences built in Swift (the same rules as
@@ -120,6 +122,7 @@ public enum SentimentReference {
             if isCancelled() { outcome.cancelled = true; break }
         }
         outcome.trainSeconds = Double(monotonicNanos() - runStart) / 1e9
+        outcome.sgemm = model.stats
         logger.end("run_stop", metadata: [JSONField("status", .string(outcome.reachedTarget ? "success" : "aborted"))])
         if let path = request.onnxOutputPath {
             try model.onnxModel().write(to: path)
