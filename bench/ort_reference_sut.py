@@ -13,6 +13,11 @@ Same work as SwiftMLPerf's ORT SUTs, so the comparison is like for like:
   * the same response: the argmax class as one little-endian int32 per sample;
   * the same LoadGen settings (durations, query counts, latency targets), trace off.
 
+Any benchmark of the suite: with --samples MANIFEST the test set comes from the files `mlperf bench inference`
+writes (the QSL's preprocessed bytes per input, exactly what the Swift SUT feeds ORT: float32 images, int64 user and
+item ids, int64 token rows…), with the model contract's input names, and the contract's response (the argmax class
+as a little-endian int32, or the sample's float32 scores).
+
 Prints one JSON object per LoadGen run on stdout (and writes them all to --json): the fields LoadGen reports in
 mlperf_log_detail.txt. With --find-peak START the Server target QPS is searched the same way `mlperf bench` searches
 its own: double from START while VALID, then bisect until the bracket is within 5 % (at most --max-runs runs).
@@ -76,6 +81,32 @@ class Data:
         pass
 
 
+class TensorData:
+    """The QSL's storage from a manifest: {"count", "inputs": [{"name", "dtype", "sample_shape", "file"}],
+    "response"}; each file holds `count` samples back to back. Read once; load and unload only touch indices."""
+
+    def __init__(self, manifest):
+        with open(manifest) as f:
+            m = json.load(f)
+        base = os.path.dirname(os.path.abspath(manifest))
+        self.total = int(m["count"])
+        self.response = m["response"]
+        self.source = True
+        self.inputs = {}
+        for spec in m["inputs"]:
+            shape = (self.total,) + tuple(int(d) for d in spec["sample_shape"])
+            self.inputs[spec["name"]] = np.fromfile(os.path.join(base, spec["file"]), dtype=np.dtype(spec["dtype"])).reshape(shape)
+
+    def load(self, indices):
+        pass
+
+    def unload(self, indices):
+        pass
+
+    def batch(self, indices):
+        return {name: x[indices] for name, x in self.inputs.items()}
+
+
 class Model:
     def __init__(self, path, threads):
         options = ort.SessionOptions()
@@ -105,14 +136,24 @@ class Runner:
 
     def run(self, ids, indices):
         n = len(ids)
-        x = self.data.loaded[indices]
-        if self.model.fixed_batch and n < self.model.fixed_batch:
-            pad = np.zeros((self.model.fixed_batch - n,) + x.shape[1:], dtype=np.float32)
-            x = np.concatenate([x, pad])
-        scores = self.model.session.run([self.model.output_name], {self.model.input_name: x})[0]
-        predictions = array.array("i", scores.reshape(scores.shape[0], -1)[:n].argmax(axis=1).astype("<i4").tolist())
-        address, _ = predictions.buffer_info()
-        responses = [lg.QuerySampleResponse(ids[i], address + 4 * i, 4) for i in range(n)]
+        if isinstance(self.data, TensorData):
+            feeds = self.data.batch(indices)
+        else:
+            x = self.data.loaded[indices]
+            if self.model.fixed_batch and n < self.model.fixed_batch:
+                pad = np.zeros((self.model.fixed_batch - n,) + x.shape[1:], dtype=np.float32)
+                x = np.concatenate([x, pad])
+            feeds = {self.model.input_name: x}
+        scores = self.model.session.run([self.model.output_name], feeds)[0]
+        flat = scores.reshape(scores.shape[0], -1)[:n]
+        if getattr(self.data, "response", "argmax_int32") == "float32_scores":
+            values = array.array("f", flat.astype("<f4").ravel().tolist())
+            width = 4 * flat.shape[1]
+        else:
+            values = array.array("i", flat.argmax(axis=1).astype("<i4").tolist())
+            width = 4
+        address, _ = values.buffer_info()
+        responses = [lg.QuerySampleResponse(ids[i], address + width * i, width) for i in range(n)]
         lg.QuerySamplesComplete(responses)
         with self.lock:
             self.batches += 1
@@ -294,7 +335,8 @@ def find_peak(run, start, max_runs, tolerance=0.05, confirm_invalid=True):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--benchmark", choices=["fashion-mnist", "resnet50-perf"], required=True)
+    p.add_argument("--benchmark", required=True, help="fashion-mnist or resnet50-perf without --samples; any with it")
+    p.add_argument("--samples", default="", help="the test set as tensors: a manifest written by mlperf bench inference")
     p.add_argument("--model", required=True)
     p.add_argument("--scenario", required=True, help="SingleStream, MultiStream, Server or Offline")
     p.add_argument("--batch", type=int, default=1)
@@ -327,7 +369,12 @@ def main():
     if not os.path.isfile(args.model):
         sys.exit(f"model file {args.model} does not exist")
     model = Model(args.model, args.threads)
-    data = Data(args.benchmark, model.sample_shape, args.total_samples, args.synthetic)
+    if args.samples:
+        data = TensorData(args.samples)
+    elif args.benchmark in ("fashion-mnist", "resnet50-perf"):
+        data = Data(args.benchmark, model.sample_shape, args.total_samples, args.synthetic)
+    else:
+        sys.exit(f"--benchmark {args.benchmark} needs --samples MANIFEST (written by mlperf bench inference)")
     if args.performance_samples <= 0:
         args.performance_samples = data.total if data.source is not None else min(128, data.total)
 

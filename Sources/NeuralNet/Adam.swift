@@ -44,7 +44,26 @@ public final class Adam {
         let bc2Sqrt = Float(sqrt(1 - pow(Double(b2), Double(steps))))
         let stepSize = hyper.learningRate / bc1
         let eps = hyper.epsilon
-        for i in 0..<count {
+        // Eight at a time (explicit SIMD: the four buffers may alias as far as the compiler knows), then the rest.
+        let b1v = SIMD8<Float>(repeating: b1), b2v = SIMD8<Float>(repeating: b2)
+        let c1 = SIMD8<Float>(repeating: 1 - b1), c2 = SIMD8<Float>(repeating: 1 - b2)
+        let stepv = SIMD8<Float>(repeating: stepSize), epsv = SIMD8<Float>(repeating: eps)
+        let bc2v = SIMD8<Float>(repeating: bc2Sqrt)
+        let rawM = UnsafeMutableRawPointer(m), rawV = UnsafeMutableRawPointer(v)
+        let rawG = UnsafeRawPointer(gradients), rawP = UnsafeMutableRawPointer(parameters)
+        var start = 0
+        while start + 8 <= count {
+            let o = 4 * start
+            let g = rawG.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            let mi = b1v * rawM.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) + c1 * g
+            let vi = b2v * rawV.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) + c2 * g * g
+            rawM.storeBytes(of: mi, toByteOffset: o, as: SIMD8<Float>.self)
+            rawV.storeBytes(of: vi, toByteOffset: o, as: SIMD8<Float>.self)
+            let w = rawP.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            rawP.storeBytes(of: w - stepv * mi / (vi.squareRoot() / bc2v + epsv), toByteOffset: o, as: SIMD8<Float>.self)
+            start += 8
+        }
+        for i in start..<count {
             let g = gradients[i]
             let mi = b1 * m[i] + (1 - b1) * g
             let vi = b2 * v[i] + (1 - b2) * g * g
@@ -98,7 +117,15 @@ public final class SparseAdam {
             touchedCount += 1
         }
         let dst = gradient + row * dimension
-        for k in 0..<dimension { dst[k] += g[k] }
+        var k = 0
+        let rawD = UnsafeMutableRawPointer(dst), rawS = UnsafeRawPointer(g)
+        while k + 8 <= dimension {
+            let sum = rawD.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                + rawS.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+            rawD.storeBytes(of: sum, toByteOffset: 4 * k, as: SIMD8<Float>.self)
+            k += 8
+        }
+        while k < dimension { dst[k] += g[k]; k += 1 }
     }
 
     /// Updates the touched rows of `table` (`rows × dimension`) and clears the accumulated gradient.
@@ -108,11 +135,31 @@ public final class SparseAdam {
         let bc1 = 1 - pow(Double(b1), Double(steps))
         let bc2 = 1 - pow(Double(b2), Double(steps))
         let stepSize = Float(Double(hyper.learningRate) * bc2.squareRoot() / bc1)
+        let b1v = SIMD8<Float>(repeating: 1 - b1), b2v = SIMD8<Float>(repeating: 1 - b2)
+        let stepv = SIMD8<Float>(repeating: stepSize), epsv = SIMD8<Float>(repeating: eps)
+        let rawM = UnsafeMutableRawPointer(m), rawV = UnsafeMutableRawPointer(v)
+        let rawG = UnsafeMutableRawPointer(gradient), rawW = UnsafeMutableRawPointer(table)
         for t in 0..<touchedCount {
             let row = Int(touchedRows[t])
             touched[row] = false
             let base = row * dimension
-            for k in base..<base + dimension {
+            var k = base
+            // Eight at a time (the embedding widths are multiples of 8), then the rest one by one.
+            while k + 8 <= base + dimension {
+                let o = 4 * k
+                let g = rawG.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                rawG.storeBytes(of: SIMD8<Float>.zero, toByteOffset: o, as: SIMD8<Float>.self)
+                var mi = rawM.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                var vi = rawV.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                mi = mi + (g - mi) * b1v
+                vi = vi + (g * g - vi) * b2v
+                rawM.storeBytes(of: mi, toByteOffset: o, as: SIMD8<Float>.self)
+                rawV.storeBytes(of: vi, toByteOffset: o, as: SIMD8<Float>.self)
+                let w = rawW.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                rawW.storeBytes(of: w - stepv * mi / (vi.squareRoot() + epsv), toByteOffset: o, as: SIMD8<Float>.self)
+                k += 8
+            }
+            while k < base + dimension {
                 let g = gradient[k]
                 gradient[k] = 0
                 let mi = m[k] + (g - m[k]) * (1 - b1)
@@ -120,6 +167,7 @@ public final class SparseAdam {
                 m[k] = mi
                 v[k] = vi
                 table[k] -= stepSize * mi / (vi.squareRoot() + eps)
+                k += 1
             }
         }
         touchedCount = 0

@@ -24,17 +24,20 @@ struct BenchInferenceCommand: ParsableCommand {
         The expected QPS / latency that size query generation come from a short untimed measurement of the model \
         and are passed to both sides. Goals: Offline ≥ 1.3×, SingleStream p90 ≤ 0.75×, Server peak ≥ 1.5×.
 
-        fashion-mnist uses the model that `mlperf suite` trained (out/suite/model/fashion-mnist.onnx) unless \
-        --model names another.
+        A benchmark trained here uses the model that `mlperf suite` trained (out/suite/model/NAME.onnx) unless \
+        --model names another. Both sides serve the same test set: the Swift QSL's preprocessed tensors are written \
+        to OUT/NAME/samples/ and the Python SUT reads them (float32 images, int64 ids or tokens), with the same \
+        response encoding.
 
         Examples:
           mlperf bench inference --benchmark fashion-mnist
+          mlperf bench inference --benchmark ncf --scenarios Offline,Server
           mlperf bench inference --benchmark resnet50-perf --duration-ms 10000
         """
     )
 
-    @Option(help: "fashion-mnist | resnet50-perf | all (the Python reference SUT serves these two).") var benchmark: String = "all"
-    @Option(help: "fashion-mnist's ONNX model (the one training exported).") var model: String?
+    @Option(help: "A registered benchmark, or all.") var benchmark: String = "all"
+    @Option(help: "The ONNX model (default: the one `mlperf suite` trained; one benchmark only).") var model: String?
     @Option(help: "resnet50-perf's ONNX model (default: the onnx wheel's).") var resnetModel: String?
     @Option(help: "Scenarios to compare, comma-separated.") var scenarios: String = "Offline,SingleStream,Server"
     @Option(help: "min_duration_ms of every LoadGen run.") var durationMs: UInt64 = 10_000
@@ -75,8 +78,10 @@ struct BenchInferenceCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: referenceScript) else {
             throw ValidationError("reference script \(referenceScript) not found: run from the repository root or pass --reference-script")
         }
-        let benches = benchmark == "all" ? BenchmarkRegistry.all.filter { $0.name == "fashion-mnist" || $0.builtInModel != nil }
-            : [try BenchmarkRegistry.require(benchmark)]
+        let benches = benchmark == "all" ? BenchmarkRegistry.all : [try BenchmarkRegistry.require(benchmark)]
+        if model != nil && benches.count > 1 {
+            throw ValidationError("--model names one model: give --benchmark too")
+        }
         let models = try benches.map { bench in
             try (bench.builtInModel != nil ? resnetModel : model) ?? bench.defaultModel(environment: environment)
         }
@@ -120,6 +125,8 @@ struct BenchInferenceCommand: ParsableCommand {
         let options = ORTSessionOptions(intraOpThreads: threads)
         let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: options)
         let data = try benchData(bench, modelPath: modelPath)
+        let samples = synthetic || bench.builtInModel != nil ? nil
+            : try writeSamples(data, model: classifier, dir: "\(out)/\(bench.name)/samples")
         let indices = Array(0..<min(32, data.qsl.performanceSampleCount))
         try data.qsl.loadSamplesToRAM(indices)
         let calOffline = try Calibration.measure(model: classifier, provider: data.provider, loaded: indices, batch: offlineBatch)
@@ -163,7 +170,8 @@ struct BenchInferenceCommand: ParsableCommand {
                     Console.err("\(bench.name) \(scen.rawValue): ours (\(i + 1)/\(max(1, repeats))) …")
                     let ours = try runOurs(classifier, data, settings, configuration, dir: "\(base)/ours/\(tag)")
                     Console.err("\(bench.name) \(scen.rawValue): reference (\(i + 1)/\(max(1, repeats))) …")
-                    let ref = try runReference(bench, modelPath: modelPath, args: refArgs, dir: "\(base)/reference/\(tag)",
+                    let ref = try runReference(bench, modelPath: modelPath, samples: samples, args: refArgs,
+                                               dir: "\(base)/reference/\(tag)",
                                                environment: environment).last ?? [:]
                     let p = ours.performance!
                     oursValues.append(offline ? p.samplesPerSecond : Double(p.sampleLatency.value(at: 0.90) ?? 0))
@@ -222,7 +230,8 @@ struct BenchInferenceCommand: ParsableCommand {
                     Console.err("\(bench.name) Server: reference, same search …")
                     let searchArgs = refArgs + ["--find-peak", "\(start)", "--max-runs", "\(maxRuns)", "--peak-criterion", peakCriterion,
                                                 "--server-min-queries-factor", "\(serverQueryFactor)"]
-                    let refLines = try runReference(bench, modelPath: modelPath, args: searchArgs, dir: "\(base)/reference\(tag)",
+                    let refLines = try runReference(bench, modelPath: modelPath, samples: samples, args: searchArgs,
+                                                    dir: "\(base)/reference\(tag)",
                                                     environment: environment)
                     let refPeakOnce = refLines.last?["peak_valid_qps"] as? Double ?? 0
                     for line in refLines.dropLast() {
@@ -291,15 +300,50 @@ struct BenchInferenceCommand: ParsableCommand {
         return result
     }
 
+    /// Writes the QSL's preprocessed samples (every input, all samples, the bytes the Swift SUT feeds ORT) and a
+    /// manifest for the Python reference SUT; returns the manifest's path.
+    private func writeSamples(_ data: SyntheticOrReal, model: ServedModel, dir: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let count = data.qsl.totalSampleCount
+        let all = Array(0..<count)
+        try data.qsl.loadSamplesToRAM(all)
+        defer { try? data.qsl.unloadSamplesFromRAM(all) }
+        var inputs: [[String: Any]] = []
+        for (k, info) in model.inputs.enumerated() {
+            let n = model.inputByteCounts[k]
+            var bytes = [UInt8](repeating: 0, count: n * count)
+            bytes.withUnsafeMutableBytes { dst in
+                for i in 0..<count { (dst.baseAddress! + i * n).copyMemory(from: data.provider.sample(i, input: k), byteCount: n) }
+            }
+            let file = "\(info.name).bin"
+            try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + file))
+            let dtype: String
+            switch info.elementType {
+            case .float32: dtype = "<f4"
+            case .int64: dtype = "<i8"
+            case .int32: dtype = "<i4"
+            default: throw ValidationError("bench inference: input \(info.name) is \(info.elementType), not float32/int32/int64")
+            }
+            inputs.append(["name": info.name, "dtype": dtype, "sample_shape": model.sampleShapes[k], "file": file])
+        }
+        let manifest: [String: Any] = ["count": count, "inputs": inputs, "response": model.contract.response.rawValue]
+        let path = dir + "/manifest.json"
+        try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     /// Runs the reference script; returns its JSON lines.
-    private func runReference(_ bench: Benchmark, modelPath: String, args: [String], dir: String,
+    private func runReference(_ bench: Benchmark, modelPath: String, samples: String?, args: [String], dir: String,
                               environment: [String: String]) throws -> [[String: Any]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = [try PythonPackages.interpreter(environment: environment), referenceScript,
                          "--benchmark", bench.name, "--model", modelPath, "--threads", "\(threads)",
                          "--duration-ms", "\(durationMs)", "--min-query-count", "\(minQueryCount)", "--out", dir] + args
-        if synthetic {
+        if let samples {
+            arguments += ["--samples", samples]
+        } else if synthetic {
             arguments += ["--synthetic", "--total-samples", "10000", "--performance-samples", "10000"]
         } else if bench.builtInModel != nil, let data = try? bench.inferenceData(modelPath: modelPath) {
             arguments += ["--total-samples", "\(data.qsl.totalSampleCount)",
