@@ -12,14 +12,20 @@ public struct Calibration: Sendable, Equatable {
     /// Samples per second at that batch size, on one worker.
     public var throughput: Double { batchLatencyNs == 0 ? 0 : Double(batch) * 1e9 / Double(batchLatencyNs) }
 
-    /// Runs `model` on samples the QSL has loaded (indices `loaded`), for about `budgetNanoseconds` in all.
+    /// Runs `model` on samples the QSL has loaded (indices `loaded`, taken in turn), for about `budgetNanoseconds` in
+    /// all.
     public static func measure(model: ServedModel, provider: SampleProvider, loaded: [Int], batch requested: Int,
                                budgetNanoseconds: UInt64 = 400_000_000) throws -> Calibration {
         precondition(!loaded.isEmpty, "calibration needs loaded samples")
         let batch = model.effectiveMaxBatch(requested)
         func timeRuns(_ b: Int, _ budget: UInt64) throws -> UInt64 {
             let runner = try BatchRunner(model: model, provider: provider, maxBatch: b)
-            func fill() { for i in 0..<b { runner.add(id: 0, index: loaded[i % loaded.count]) } }
+            // Each run takes the next `b` loaded samples, so a large loaded set is walked as the test walks it
+            // (embedding models are cache-sensitive: the same few samples again would overstate the throughput).
+            var cursor = 0
+            func fill() {
+                for _ in 0..<b { runner.add(id: 0, index: loaded[cursor]); cursor = (cursor + 1) % loaded.count }
+            }
             fill()
             try runner.runOnly()  // warm-up
             var times: [UInt64] = []

@@ -24,6 +24,7 @@ struct AccuracyCommand: ParsableCommand {
           mlperf accuracy fashion-mnist \\
             out/run/fashion-mnist/Offline-accuracy/mlperf_log_accuracy.json \\
             --reference-accuracy 0.9009
+          mlperf accuracy ncf out/run/ncf/Offline-accuracy/mlperf_log_accuracy.json
         """
     )
 

@@ -127,7 +127,7 @@ struct BenchInferenceCommand: ParsableCommand {
         let data = try benchData(bench, modelPath: modelPath)
         let samples = synthetic || bench.builtInModel != nil ? nil
             : try writeSamples(data, model: classifier, dir: "\(out)/\(bench.name)/samples")
-        let indices = Array(0..<min(32, data.qsl.performanceSampleCount))
+        let indices = Array(0..<min(1024, data.qsl.performanceSampleCount))  // a realistic working set
         try data.qsl.loadSamplesToRAM(indices)
         let calOffline = try Calibration.measure(model: classifier, provider: data.provider, loaded: indices, batch: offlineBatch)
         try data.qsl.unloadSamplesFromRAM(indices)

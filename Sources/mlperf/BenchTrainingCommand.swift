@@ -30,8 +30,8 @@ struct BenchTrainingCommand: ParsableCommand {
         case both, swift, pytorch
     }
 
-    @Option(help: "The benchmark.")
-    var benchmark = FashionMNISTBenchmark.name
+    @Option(help: "The benchmark (default: the suite's first).")
+    var benchmark = BenchmarkRegistry.suite.first?.name ?? ""
 
     @Option(help: "Seeded runs per implementation.")
     var runs = 5

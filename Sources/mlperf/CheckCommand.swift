@@ -19,7 +19,7 @@ struct CheckTrainingCommand: ParsableCommand {
         discussion: """
         The ruleset is --ruleset, or the benchmark's own (for SwiftMLPerf benchmarks, from submission_benchmark), or \
         the latest official one (6.1.0). Rulesets shipped: the official training 6.1.0 (all of its benchmarks) and \
-        4.0.0 (common, resnet), and swift-1.0 (fashion-mnist). \
+        4.0.0 (common, resnet), and swift-1.0 (SwiftMLPerf's benchmarks: \(trainingBenchmarkNames)). \
         Every finding names the rule file, the key, the log line and the expected condition.
 
         Beyond the official rules, time going backwards is an error; --official gives exactly the official verdict. \

@@ -40,6 +40,7 @@ struct RunCommand: ParsableCommand {
           mlperf run fashion-mnist --scenario Offline --mode accuracy
           mlperf run fashion-mnist --scenario Server --duration-ms 10000
           mlperf run fashion-mnist --model my.onnx --scenario SingleStream
+          mlperf run ncf --scenario Offline --mode accuracy
           mlperf run resnet50-perf --scenario Offline --duration-ms 10000
         """
     )
@@ -119,7 +120,7 @@ struct RunCommand: ParsableCommand {
                 || ((scen == .offline || scen == .server) && overrides.targetQps == nil && !confSets("target_qps"))
             if needed {
                 Console.err("calibrating (untimed) …")
-                let indices = Array(0..<min(32, data.qsl.performanceSampleCount))
+                let indices = Array(0..<min(1024, data.qsl.performanceSampleCount))  // a realistic working set
                 try data.qsl.loadSamplesToRAM(indices)
                 let c = try Calibration.measure(model: classifier, provider: data.provider, loaded: indices,
                                                 batch: configuration.maxBatch)

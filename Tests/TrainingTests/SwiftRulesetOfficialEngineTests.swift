@@ -8,6 +8,16 @@ import Testing
 @Suite struct SwiftRulesetOfficialEngineTests {
     static let cases: [(String, LogBuilder, Bool)] = {
         let base = Fixtures.fashion()
+        func real(_ name: String) -> LogBuilder {
+            let text = (try? String(contentsOfFile: Fixtures.directory + "/\(name)_pytorch_reference.log", encoding: .utf8)) ?? ""
+            return LogBuilder(lines: text.split(separator: "\n").map(String.init))
+        }
+        func withoutLastEval(_ b: LogBuilder) -> LogBuilder {
+            var c = b
+            if let i = c.lines.lastIndex(where: { $0.contains("\"key\": \"eval_accuracy\"") }) { c.lines.remove(at: i) }
+            return c
+        }
+        let ncf = real("ncf"), sentiment = real("sentiment")
         func open(_ b: LogBuilder) -> LogBuilder { b.swapText("\"value\": \"closed\"", "\"value\": \"open\"") }
         return [
             ("pass", base, true),
@@ -26,6 +36,15 @@ import Testing
             ("epoch-count-2", base.swapText("\"epoch_count\": 1", "\"epoch_count\": 2"), false),
             ("run-stop-aborted-but-target", Fixtures.fashion(status: "aborted"), true),
             ("accuracy-above-1", Fixtures.fashion(evals: [0.95, 1.5]), false),
+            // Real logs of the ncf and sentiment PyTorch references, and broken variants.
+            ("ncf-pass", ncf, true),
+            ("ncf-batch-1024", ncf.swapText("\"global_batch_size\", \"value\": 2048", "\"global_batch_size\", \"value\": 1024"), false),
+            ("ncf-no-negatives", ncf.removing("train_negatives_per_positive"), false),
+            ("ncf-target-missed", withoutLastEval(ncf), false),
+            ("sentiment-pass", sentiment, true),
+            ("sentiment-lr-0.01", sentiment.swapText("\"opt_base_learning_rate\", \"value\": 0.005", "\"opt_base_learning_rate\", \"value\": 0.01"), false),
+            ("sentiment-sgd", sentiment.swapText("\"opt_name\", \"value\": \"adam\"", "\"opt_name\", \"value\": \"sgd\""), false),
+            ("sentiment-open-lr-0.01", open(sentiment.swapText("\"opt_base_learning_rate\", \"value\": 0.005", "\"opt_base_learning_rate\", \"value\": 0.01")), true),
         ]
     }()
 
