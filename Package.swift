@@ -37,7 +37,9 @@ let package = Package(
         // Dataset readers (IDX) and query sample libraries.
         .target(name: "Datasets", dependencies: ["CZlib", "CLZMA", "LoadGen"]),
         // Swift reference models on OpenBLAS: layers, optimizers, training loop, ONNX export.
-        .target(name: "NeuralNet", dependencies: ["CBLAS", "Datasets", "MLLog"]),
+        // Optimised in debug builds too: the tests train real models (SIMD code unoptimised is ~30x slower).
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "Datasets", "MLLog"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // The project's Python interpreter (MLPERF_PYTHON, else the checkout's .venv made by scripts/setup.sh).
         .target(name: "ProjectEnvironment"),
         // ONNX Runtime C API, loaded with dlopen at run time.

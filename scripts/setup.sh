@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian 12 machine; installs only what is missing, and a second run is a no-op.
 #   Debian: OpenBLAS, zlib and liblzma headers, pkg-config, Fashion-MNIST (IDX files), PyTorch (python3-torch),
-#           python3-venv.
+#           python3-venv, Pillow (python3-pil) and the DejaVu fonts (text-detection's generated images).
+#   Models: the PP-OCRv4 text detector, extracted from the PyPI wheel rapidocr-onnxruntime 1.4.4 (downloaded with
+#           `pip download --no-deps`, never installed) into data/models/, SHA-256 checked.
 #   Data:   Debian packages that hold data sets but would pull in R if installed (r-cran-dslabs: MovieLens;
 #           r-cran-modeldata: fine-food reviews) are fetched with `apt-get download` and unpacked with `dpkg -x`
 #           into data/pkgs/<package>/ (ignored by git); the extracted data files are checked against SHA-256 sums.
@@ -14,7 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-APT_PACKAGES=(libopenblas-dev zlib1g-dev liblzma-dev pkg-config dataset-fashion-mnist python3-torch python3-venv)
+APT_PACKAGES=(libopenblas-dev zlib1g-dev liblzma-dev pkg-config dataset-fashion-mnist python3-torch python3-venv
+              python3-pil fonts-dejavu-core)
 DATA_DIR="$ROOT/data/pkgs"
 # package=version, then the extracted files (relative to data/pkgs/<package>/) and their SHA-256.
 DATA_PACKAGES=("r-cran-dslabs=0.7.4-1" "r-cran-modeldata=1.1.0-1")
@@ -163,4 +166,53 @@ if not numpy.__file__.startswith("/usr/lib/python3/"):
     sys.exit("numpy comes from %s, not Debian's python3-numpy: a pinned wheel pulled in another numpy, which "
              "breaks Debian's torch; pin numpy in requirements.txt to Debian's version" % numpy.__file__)
 EOF
+# --- text-detection: the pretrained detector from its wheel, and the seeded rendered test images ------------------
+MODEL_DIR="$ROOT/data/models"
+DET_MODEL="$MODEL_DIR/ch_PP-OCRv4_det_infer.onnx"
+DET_SUM=d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9
+if [ -r "$DET_MODEL" ] && [ "$(sha256sum "$DET_MODEL" | cut -d' ' -f1)" = "$DET_SUM" ]; then
+  echo "setup: model data/models/ch_PP-OCRv4_det_infer.onnx present (checksum matches)"
+else
+  echo "setup: pip download rapidocr-onnxruntime==1.4.4 (no install), extract its PP-OCRv4 detector into data/models"
+  log="$LOG_DIR/det-model.log"
+  tmp=$(mktemp -d)
+  "$VPY" -m pip download --disable-pip-version-check --no-deps --no-input --progress-bar off -d "$tmp" \
+    rapidocr-onnxruntime==1.4.4 >"$log" 2>&1 ||
+    fail "pip could not download the rapidocr-onnxruntime wheel (the text detector's weights)" \
+      "$VPY -m pip download --no-deps rapidocr-onnxruntime==1.4.4" "check that PyPI is reachable, then run again" "$log"
+  mkdir -p "$MODEL_DIR"
+  "$VPY" -c 'import glob, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/rapidocr_onnxruntime-*.whl")[0]
+with zipfile.ZipFile(wheel) as z, open(sys.argv[2], "wb") as out:
+    out.write(z.read("rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx"))' "$tmp" "$DET_MODEL" >>"$log" 2>&1 ||
+    fail "could not extract the detector from the wheel" \
+      "unzip rapidocr_onnxruntime-1.4.4-py3-none-any.whl rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx" "see the log" "$log"
+  rm -rf "$tmp"
+  [ "$(sha256sum "$DET_MODEL" | cut -d' ' -f1)" = "$DET_SUM" ] ||
+    fail "the extracted detector does not have the expected SHA-256" "sha256sum $DET_MODEL" \
+      "remove data/models and run again; if it persists, the wheel on PyPI changed"
+fi
+GEN_DIR="$ROOT/data/generated/text-detection"
+GEN_SUMS="images.u8 cadab5ea85f739cd8d2d4e01f5645bcd41b2be8fb0b7b1568148b05e88845ba4
+boxes.json 60f5e840ec126b74d2ef565d30bb0baf7e796cf47548dcc8f3fb9e53578462eb"
+generated_ok() {
+  local f sum
+  while read -r f sum; do
+    [ -r "$GEN_DIR/$f" ] && [ "$(sha256sum "$GEN_DIR/$f" | cut -d' ' -f1)" = "$sum" ] || return 1
+  done <<<"$GEN_SUMS"
+}
+if generated_ok; then
+  echo "setup: data/generated/text-detection present (checksums match)"
+else
+  echo "setup: rendering the text-detection images (scripts/data/text_detection.py, seeded)"
+  log="$LOG_DIR/text-detection.log"
+  rm -rf "$GEN_DIR"
+  "$VPY" "$ROOT/scripts/data/text_detection.py" "$GEN_DIR" >"$log" 2>&1 ||
+    fail "could not render the text-detection images" "$VPY scripts/data/text_detection.py $GEN_DIR" "see the log" "$log"
+  generated_ok || fail "the rendered text-detection images differ from the calibrated set (another Pillow, FreeType or font version?)" \
+    "sha256sum data/generated/text-detection/*" \
+    "use Debian 12's python3-pil 9.4 and fonts-dejavu-core 2.37; or re-measure TextDetectionBenchmark.referenceF1 and update GEN_SUMS"
+fi
+
 echo "setup: done (Python: $VPY)"
+

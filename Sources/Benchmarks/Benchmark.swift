@@ -129,8 +129,10 @@ public struct Benchmark: Sendable {
     /// The PyTorch reference trainer (a script under `references/pytorch/`), if the benchmark has one. It takes
     /// `--seed`, `--threads`, `--division`, `--platform`, `--data-dir` and `--onnx-out`.
     public var pytorchScript: String?
-    /// The model file when none is given and the benchmark does not train (resnet50-perf).
+    /// The model file when none is given and the benchmark does not train (resnet50-perf, text-detection).
     public var builtInModel: (@Sendable ([String: String]) throws -> String)?
+    /// For a benchmark that does not train: the FP32 quality of its built-in model (the closed bound is 99 % of it).
+    public var referenceQuality: Double?
 
     public init(name: String, aliases: [String] = [], area: String, label: String, data: DataSource?,
                 training: TrainingBenchmark?, contract: ModelContract, serverTargetLatencyNs: UInt64,
@@ -138,7 +140,8 @@ public struct Benchmark: Sendable {
                 loadInference: @escaping @Sendable (String, String) throws -> any InferenceData,
                 scoreAccuracy: AccuracyScorer?,
                 swiftTrainer: SwiftTrainer? = nil,
-                pytorchScript: String? = nil, builtInModel: (@Sendable ([String: String]) throws -> String)? = nil) {
+                pytorchScript: String? = nil, builtInModel: (@Sendable ([String: String]) throws -> String)? = nil,
+                referenceQuality: Double? = nil) {
         self.name = name
         self.aliases = aliases
         self.area = area
@@ -153,7 +156,12 @@ public struct Benchmark: Sendable {
         self.swiftTrainer = swiftTrainer
         self.pytorchScript = pytorchScript
         self.builtInModel = builtInModel
+        self.referenceQuality = referenceQuality
     }
+
+    /// The quality an accuracy run is judged against by default: the training target, or the built-in model's
+    /// reference quality.
+    public var defaultReferenceQuality: Double? { training?.target ?? referenceQuality }
 
     public func matches(_ name: String) -> Bool {
         let n = name.lowercased()

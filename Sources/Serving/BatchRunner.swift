@@ -22,6 +22,10 @@ final class BatchRunner {
     private let outputs: Int
     private let outputBuffer: UnsafeMutablePointer<Float>
     private let argmaxResponses: Bool
+    /// The benchmark's post-processing and its response slots (`maxBatch × responseBytes`), or nil.
+    private let postprocessor: (any ResponsePostprocessor)?
+    private let responseBytes: Int
+    private let responseBuffer: UnsafeMutableRawPointer
     /// `prepared[b - 1]` runs a batch of `b`; a fixed-batch model has only the one entry for its size.
     private var prepared: [ORTPreparedRun] = []
     private let ids: UnsafeMutablePointer<ResponseID>
@@ -49,6 +53,16 @@ final class BatchRunner {
         self.inputBytes = model.inputByteCounts
         self.outputs = model.outputElementsPerSample
         self.argmaxResponses = model.contract.response == .argmaxInt32
+        if case .postprocessed(let factory) = model.contract.response {
+            let p = factory.make()
+            postprocessor = p
+            responseBytes = p.responseByteCount
+        } else {
+            postprocessor = nil
+            responseBytes = 0
+        }
+        responseBuffer = .allocate(byteCount: max(responseBytes, 1) * self.maxBatch, alignment: 16)
+        responseBuffer.initializeMemory(as: UInt8.self, repeating: 0, count: max(responseBytes, 1) * self.maxBatch)
         let runtime = model.session.runtime
         let batch = self.maxBatch
         inputBuffers = model.inputByteCounts.map { bytes in
@@ -81,7 +95,7 @@ final class BatchRunner {
         prepared.removeAll()
         inputBuffers.forEach { $0.deallocate() }
         outputBuffer.deallocate(); ids.deallocate(); predictions.deallocate()
-        responses.deallocate()
+        responses.deallocate(); responseBuffer.deallocate()
     }
 
     var isFull: Bool { count == maxBatch }
@@ -122,6 +136,10 @@ final class BatchRunner {
             let data: UnsafeRawBufferPointer?
             if !ok {
                 data = nil
+            } else if let postprocessor {
+                let slot = responseBuffer + i * responseBytes
+                postprocessor.process(outputBuffer + i * outputs, count: outputs, into: slot)
+                data = UnsafeRawBufferPointer(start: slot, count: responseBytes)
             } else if argmaxResponses {
                 predictions[i] = Int32(argmax(outputBuffer + i * outputs, outputs)).littleEndian
                 data = UnsafeRawBufferPointer(start: predictions + i, count: 4)

@@ -21,11 +21,45 @@ public struct TensorSpec: Sendable, Equatable {
 }
 
 /// What each sample's response in LoadGen (and `mlperf_log_accuracy.json`) carries.
-public enum ResponseEncoding: String, Sendable, Equatable {
+public enum ResponseEncoding: Sendable, Equatable {
     /// The index of the largest output value, as one little-endian Int32 (classifiers).
-    case argmaxInt32 = "argmax_int32"
+    case argmaxInt32
     /// The sample's output values as little-endian float32 (scores, e.g. NCF's 101 candidate scores).
-    case float32Scores = "float32_scores"
+    case float32Scores
+    /// What the benchmark's post-processing makes of the output (e.g. text boxes from a detector's probability map),
+    /// run by the SUT after ORT, inside the timed path.
+    case postprocessed(PostprocessorFactory)
+
+    /// `argmax_int32`, `float32_scores`, or `postprocessed:<name>`.
+    public var name: String {
+        switch self {
+        case .argmaxInt32: return "argmax_int32"
+        case .float32Scores: return "float32_scores"
+        case .postprocessed(let f): return "postprocessed:" + f.name
+        }
+    }
+}
+
+/// A benchmark's post-processing, run by the SUT on each sample's output: it turns the output values into the
+/// sample's response bytes. One instance per SUT worker (it may keep scratch buffers); `process` must not allocate.
+public protocol ResponsePostprocessor: AnyObject {
+    /// Bytes of every response (fixed: the SUT preallocates them).
+    var responseByteCount: Int { get }
+    /// Writes one sample's response from its `count` output values.
+    func process(_ output: UnsafePointer<Float>, count: Int, into response: UnsafeMutableRawPointer)
+}
+
+/// Makes a benchmark's post-processor (one per SUT worker); named for logs and equality.
+public struct PostprocessorFactory: Sendable, Equatable {
+    public var name: String
+    public var make: @Sendable () -> any ResponsePostprocessor
+
+    public init(name: String, make: @escaping @Sendable () -> any ResponsePostprocessor) {
+        self.name = name
+        self.make = make
+    }
+
+    public static func == (a: PostprocessorFactory, b: PostprocessorFactory) -> Bool { a.name == b.name }
 }
 
 /// A benchmark's inference model contract: the ONNX inputs (any number, float32 or int64 …, each with a dynamic or
@@ -50,7 +84,7 @@ public struct ModelContract: Sendable, Equatable {
     /// `inputs: tokens int64 [N,512]; output: logits float32 [N,2]; response: argmax_int32`.
     public var description: String {
         "inputs: " + inputs.map { "\($0.name ?? "(only input)") \($0.description)" }.joined(separator: ", ")
-            + "; output: \(output.name ?? "(first output)") \(output.description); response: \(response.rawValue)"
+            + "; output: \(output.name ?? "(first output)") \(output.description); response: \(response.name)"
     }
 }
 
@@ -144,7 +178,11 @@ public final class ServedModel: @unchecked Sendable {
 
     /// Bytes of one sample's response.
     public var responseByteCount: Int {
-        contract.response == .argmaxInt32 ? 4 : outputElementsPerSample * 4
+        switch contract.response {
+        case .argmaxInt32: return 4
+        case .float32Scores: return outputElementsPerSample * 4
+        case .postprocessed(let f): return f.make().responseByteCount
+        }
     }
 
     /// The largest batch the SUT will run: `requested`, or the model's fixed batch size when it has one.

@@ -44,7 +44,7 @@ struct AccuracyCommand: ParsableCommand {
     func run() throws {
         let bench = try BenchmarkRegistry.require(benchmark)
         let report = try checkAccuracy(bench, log: log,
-                                       referenceAccuracy: referenceAccuracy ?? bench.training?.target ?? 1,
+                                       referenceAccuracy: referenceAccuracy ?? bench.defaultReferenceQuality ?? 1,
                                        dataDir: dataDir)
         print(report.line)
         print(report.verdict)

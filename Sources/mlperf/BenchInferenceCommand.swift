@@ -78,7 +78,10 @@ struct BenchInferenceCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: referenceScript) else {
             throw ValidationError("reference script \(referenceScript) not found: run from the repository root or pass --reference-script")
         }
-        let benches = benchmark == "all" ? BenchmarkRegistry.all : [try BenchmarkRegistry.require(benchmark)]
+        // `all`: every benchmark whose responses the Python reference SUT can produce (raw outputs, not post-processed).
+        let benches = benchmark == "all"
+            ? BenchmarkRegistry.all.filter { if case .postprocessed = $0.contract.response { false } else { true } }
+            : [try BenchmarkRegistry.require(benchmark)]
         if model != nil && benches.count > 1 {
             throw ValidationError("--model names one model: give --benchmark too")
         }
@@ -125,6 +128,10 @@ struct BenchInferenceCommand: ParsableCommand {
         let options = ORTSessionOptions(intraOpThreads: threads)
         let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: options)
         let data = try benchData(bench, modelPath: modelPath)
+        if case .postprocessed(let f) = bench.contract.response {
+            throw ValidationError("\(bench.name): its responses come from post-processing (\(f.name)) that the Python "
+                                  + "reference SUT does not implement; bench inference compares raw-output benchmarks only")
+        }
         let samples = synthetic || bench.builtInModel != nil ? nil
             : try writeSamples(data, model: classifier, dir: "\(out)/\(bench.name)/samples")
         let indices = Array(0..<min(1024, data.qsl.performanceSampleCount))  // a realistic working set
@@ -326,7 +333,7 @@ struct BenchInferenceCommand: ParsableCommand {
             }
             inputs.append(["name": info.name, "dtype": dtype, "sample_shape": model.sampleShapes[k], "file": file])
         }
-        let manifest: [String: Any] = ["count": count, "inputs": inputs, "response": model.contract.response.rawValue]
+        let manifest: [String: Any] = ["count": count, "inputs": inputs, "response": model.contract.response.name]
         let path = dir + "/manifest.json"
         try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
             .write(to: URL(fileURLWithPath: path))

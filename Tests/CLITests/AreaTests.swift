@@ -82,6 +82,51 @@ struct AreaTests {
         }
     }
 
+    @Test("text-detection: the real PP-OCRv4 detector + our DB post-processing: boxes equal an independent scipy pipeline's, P/R/F1 equal the oracle's")
+    func textDetection() throws {
+        let dir = try Scratch.directory("area-text").path
+        let run = try CLI.run(["run", "text-detection", "--scenario", "Offline", "--mode", "accuracy", "--out", dir + "/acc",
+                               "--quiet"])
+        try #require(run.status == 0, "\(run.stderr)")
+        let log = dir + "/acc/mlperf_log_accuracy.json"
+        let acc = try CLI.run(["accuracy", "text-detection", log])
+        #expect(acc.status == 0, "\(acc.stdout)\(acc.stderr)")
+        let ours = try json(dir + "/acc/accuracy.json")
+        let data = Self.root + "/data/generated/text-detection"
+        let oracle = Self.root + "/references/oracles/text_detection_accuracy.py"
+        let py = try Subprocess.run(Python.project, [oracle, "score", log, "--data-dir", data])
+        try #require(py.status == 0, "\(py.stderr)")
+        let theirs = try #require(try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any])
+        #expect(ours["value"] as? Double == theirs["f1"] as? Double, "ours \(ours), oracle \(theirs)")
+        #expect(ours["precision"] as? Double == theirs["precision"] as? Double)
+        #expect(ours["recall"] as? Double == theirs["recall"] as? Double)
+        #expect(ours["good"] as? Int == theirs["tp"] as? Int)
+        #expect((ours["value"] as? Double ?? 0) > 0.95, "the real detector finds the rendered words")
+        // The DB post-processing, box for box, against scipy's connected components on ORT's map (first 8 images).
+        let boxes = try Subprocess.run(Python.project, [oracle, "boxes", Self.root + "/data/models/ch_PP-OCRv4_det_infer.onnx",
+                                                        "--data-dir", data, "--images", "8"])
+        try #require(boxes.status == 0, "\(boxes.stderr)")
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(boxes.stdout.utf8)) as? [[[Double]]])
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: log))) as? [[String: Any]])
+        var byIndex: [Int: String] = [:]
+        for e in entries { if let i = e["qsl_idx"] as? Int, byIndex[i] == nil { byIndex[i] = e["data"] as? String } }
+        for (i, want) in reference.enumerated() {
+            let hex = try #require(byIndex[i])
+            var bytes: [UInt8] = []
+            var it = hex.makeIterator()
+            while let a = it.next(), let b = it.next() { bytes.append(UInt8(String([a, b]), radix: 16)!) }
+            let words = stride(from: 0, to: bytes.count, by: 4).map { k in
+                UInt32(bytes[k]) | UInt32(bytes[k + 1]) << 8 | UInt32(bytes[k + 2]) << 16 | UInt32(bytes[k + 3]) << 24
+            }
+            let n = Int(Int32(bitPattern: words[0]))
+            #expect(n == want.count, "image \(i): \(n) boxes, scipy \(want.count)")
+            for k in 0..<min(n, want.count) {
+                let got = (0..<5).map { Double(Float(bitPattern: words[1 + 5 * k + $0])) }
+                for c in 0..<5 { #expect(abs(got[c] - want[k][c]) < 1e-3, "image \(i) box \(k): \(got) vs \(want[k])") }
+            }
+        }
+    }
+
     @Test("bad inputs: a model with other tensors, a missing vocabulary, a corrupt accuracy log — one clear error each")
     func badInputs() throws {
         let dir = try Scratch.directory("area-bad").path

@@ -2,7 +2,7 @@
 """PyTorch reference for the SwiftMLPerf Fashion-MNIST benchmark.
 
 The same model, hyper-parameters, data preprocessing and MLLOG keys as the Swift reference
-(Sources/NeuralNet/FashionMNISTReference.swift; values in Sources/Benchmarks/FashionMNIST.swift).
+(Sources/Benchmarks/FashionMNIST/FashionMNISTReference.swift; values in FashionMNISTBenchmark.swift beside it).
 Runs on Debian's python3-torch (CPU), under the project's environment (.venv sees Debian's packages):
 
     .venv/bin/python3 references/pytorch/train_fashion_mnist.py --seed N [--data-dir D] [--onnx-out F]
