@@ -13,9 +13,13 @@ Errors go to stderr with exit status 2.
 """
 import argparse
 import json
+import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from accuracy_log import AccuracyLogError, read_accuracy_log  # noqa: E402
 
 CANDIDATES = 101
 TOP_K = 10
@@ -28,32 +32,10 @@ def main():
                    help="fail unless exactly this many distinct users were answered (the full set is 671)")
     args = p.parse_args()
     try:
-        with open(args.log) as f:
-            entries = json.load(f)
-    except OSError as e:
-        print(f"error: {args.log}: cannot read ({e.strerror}); give the mlperf_log_accuracy.json of an accuracy run",
-              file=sys.stderr)
+        rows = read_accuracy_log(args.log, 4 * CANDIDATES, f"{CANDIDATES} float32 scores")
+    except AccuracyLogError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
-    except ValueError as e:
-        print(f"error: {args.log}: not JSON ({e}); give the mlperf_log_accuracy.json of an accuracy run",
-              file=sys.stderr)
-        return 2
-    if not isinstance(entries, list):
-        print(f"error: {args.log}: expected a JSON array of responses", file=sys.stderr)
-        return 2
-    rows = {}
-    for n, e in enumerate(entries):
-        try:
-            q = int(e["qsl_idx"])
-            raw = bytes.fromhex(e["data"])
-        except (KeyError, TypeError, ValueError):
-            print(f"error: {args.log}: response {n} has no integer qsl_idx and hex data", file=sys.stderr)
-            return 2
-        if len(raw) != 4 * CANDIDATES:
-            print(f"error: {args.log}: response {n} (qsl_idx {q}) has {len(raw)} bytes, expected {4 * CANDIDATES} "
-                  f"({CANDIDATES} float32 scores)", file=sys.stderr)
-            return 2
-        rows.setdefault(q, raw)
     if not rows:
         print(f"error: {args.log}: no responses; run the accuracy mode", file=sys.stderr)
         return 2

@@ -16,6 +16,9 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from accuracy_log import AccuracyLogError, read_accuracy_log  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from rdata_lazyload import LazyLoadError, read_object  # noqa: E402
@@ -44,36 +47,17 @@ def main():
         return 2
     labels = (np.asarray(score["codes"]) == score["levels"].index("great")).astype(np.int64)
     try:
-        with open(args.log) as f:
-            entries = json.load(f)
-    except OSError as e:
-        print(f"error: {args.log}: cannot read ({e.strerror}); give the mlperf_log_accuracy.json of an accuracy run",
-              file=sys.stderr)
-        return 2
-    except ValueError as e:
-        print(f"error: {args.log}: not JSON ({e}); give the mlperf_log_accuracy.json of an accuracy run",
-              file=sys.stderr)
-        return 2
-    if not isinstance(entries, list):
-        print(f"error: {args.log}: expected a JSON array of responses", file=sys.stderr)
+        raw_rows = read_accuracy_log(args.log, 4, "one int32 class")
+    except AccuracyLogError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     answers = {}
-    for n, e in enumerate(entries):
-        try:
-            q = int(e["qsl_idx"])
-            raw = bytes.fromhex(e["data"])
-        except (KeyError, TypeError, ValueError):
-            print(f"error: {args.log}: response {n} has no integer qsl_idx and hex data", file=sys.stderr)
-            return 2
-        if len(raw) != 4:
-            print(f"error: {args.log}: response {n} (qsl_idx {q}) has {len(raw)} bytes, expected 4 (one int32 class)",
-                  file=sys.stderr)
-            return 2
+    for q, raw in raw_rows.items():
         if not 0 <= q < len(labels):
-            print(f"error: {args.log}: response {n} has qsl_idx {q}, outside the {len(labels)} test reviews",
+            print(f"error: {args.log}: a response has qsl_idx {q}, outside the {len(labels)} test reviews",
                   file=sys.stderr)
             return 2
-        answers.setdefault(q, int(np.frombuffer(raw, dtype="<i4")[0]))
+        answers[q] = int(np.frombuffer(raw, dtype="<i4")[0])
     if args.total is not None and len(answers) != args.total:
         print(f"error: {args.log}: {len(answers)} distinct reviews answered, expected {args.total}", file=sys.stderr)
         return 2

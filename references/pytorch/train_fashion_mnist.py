@@ -12,12 +12,15 @@ MLLOG lines go to stdout in mlperf_logging's layout; errors go to stderr with ex
 """
 import argparse
 import gzip
-import inspect
 import json
 import os
 import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference_log  # noqa: E402
+from reference_log import end, event, start  # noqa: E402
 
 BENCHMARK = "fashion-mnist"
 BATCH_SIZE = 64
@@ -29,28 +32,6 @@ TARGET = 0.90
 INSTALL_HINT = "install dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or set FASHION_MNIST_DIR"
 
 
-def mllog(event_type, key, value=None, metadata=None):
-    """One `:::MLLOG {json}` line, the layout of mlperf_logging.mllog."""
-    caller = inspect.currentframe().f_back.f_back
-    md = {"file": os.path.basename(caller.f_code.co_filename), "lineno": caller.f_lineno}
-    if metadata:
-        md.update(metadata)
-    record = {"namespace": "", "time_ms": int(time.time() * 1e3), "event_type": event_type, "key": key,
-              "value": value, "metadata": md}
-    sys.stdout.write(":::MLLOG " + json.dumps(record) + "\n")
-    sys.stdout.flush()
-
-
-def event(key, value=None, metadata=None):
-    mllog("POINT_IN_TIME", key, value, metadata)
-
-
-def start(key, value=None, metadata=None):
-    mllog("INTERVAL_START", key, value, metadata)
-
-
-def end(key, value=None, metadata=None):
-    mllog("INTERVAL_END", key, value, metadata)
 
 
 class DatasetError(Exception):
@@ -108,34 +89,18 @@ def build_model(torch):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--data-dir", default=os.environ.get("FASHION_MNIST_DIR") or "/usr/share/datasets/fashion-mnist")
-    p.add_argument("--onnx-out", default=None, help="write the trained model as ONNX (after run_stop, untimed)")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--max-epochs", type=int, default=MAX_EPOCHS)
-    p.add_argument("--division", default="closed")
-    p.add_argument("--org", default="SwiftMLPerf")
-    p.add_argument("--platform", default="cpu")
-    p.add_argument("--status", default="onprem")
-    p.add_argument("--train-limit", type=int, default=None, help="train on the first N images only (tests)")
-    p.add_argument("--eval-limit", type=int, default=None, help="evaluate on the first N test images only (tests)")
-    p.add_argument("--target", type=float, default=TARGET)
+    reference_log.add_common_arguments(
+        p, data_dir=os.environ.get("FASHION_MNIST_DIR") or "/usr/share/datasets/fashion-mnist", max_epochs=MAX_EPOCHS, target=TARGET,
+        onnx_help="write the trained model as ONNX (after run_stop, untimed)",
+        train_help="train on the first N images only (tests)",
+        eval_help="evaluate on the first N test images only (tests)")
     args = p.parse_args()
 
-    try:
-        import torch
-    except ImportError:
-        print("error: PyTorch is missing: run `bash scripts/setup.sh` (it installs Debian's python3-torch and "
-              "the project's environment .venv), then run this script with .venv/bin/python3", file=sys.stderr)
+    torch = reference_log.import_torch()
+    if torch is None:
         return 2
 
-    event("submission_benchmark", BENCHMARK)
-    event("submission_division", args.division)
-    event("submission_org", args.org)
-    event("submission_platform", args.platform)
-    event("submission_status", args.status)
-    event("cache_clear", True)
-    start("init_start")
+    reference_log.header(BENCHMARK, args)
 
     torch.set_num_threads(args.threads)
     try:
@@ -169,8 +134,7 @@ def main():
 
     success = False
     for epoch in range(1, max(1, args.max_epochs) + 1):
-        start("block_start", metadata={"first_epoch_num": epoch, "epoch_count": 1})
-        start("epoch_start", metadata={"epoch_num": epoch})
+        reference_log.epoch_begin(epoch)
         model.train()
         order = torch.randperm(n_train, generator=shuffle)
         for s in range(0, n_train, BATCH_SIZE):
@@ -179,17 +143,14 @@ def main():
             loss = loss_fn(model(train_x[idx]), train_y[idx])
             loss.backward()
             optimizer.step()
-        end("epoch_stop", metadata={"epoch_num": epoch})
-        start("eval_start", metadata={"epoch_num": epoch})
+        reference_log.epoch_trained(epoch)
         model.eval()
         correct = 0
         with torch.no_grad():
             for s in range(0, test_x.shape[0], 1000):
                 correct += int((model(test_x[s:s + 1000]).argmax(1) == test_y[s:s + 1000]).sum())
         accuracy = correct / test_x.shape[0]
-        event("eval_accuracy", accuracy, metadata={"epoch_num": epoch})
-        end("eval_stop", metadata={"epoch_num": epoch})
-        end("block_stop", metadata={"first_epoch_num": epoch})
+        reference_log.epoch_evaluated(epoch, accuracy)
         if accuracy >= args.target:
             success = True
             break

@@ -15,7 +15,6 @@ HR@10 (and NDCG@10, in eval_accuracy's metadata) on every user after each epoch;
 MLLOG lines go to stdout in mlperf_logging's layout; errors go to stderr with exit status 2.
 """
 import argparse
-import inspect
 import json
 import math
 import os
@@ -25,6 +24,8 @@ import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import reference_log  # noqa: E402
+from reference_log import end, event, start  # noqa: E402
 
 BENCHMARK = "ncf"
 MF_DIM = 8                      # GMF embedding size (user and item)
@@ -42,28 +43,6 @@ TARGET = 0.65
 TOP_K = 10
 
 
-def mllog(event_type, key, value=None, metadata=None):
-    """One `:::MLLOG {json}` line, the layout of mlperf_logging.mllog."""
-    caller = inspect.currentframe().f_back.f_back
-    md = {"file": os.path.basename(caller.f_code.co_filename), "lineno": caller.f_lineno}
-    if metadata:
-        md.update(metadata)
-    record = {"namespace": "", "time_ms": int(time.time() * 1e3), "event_type": event_type, "key": key,
-              "value": value, "metadata": md}
-    sys.stdout.write(":::MLLOG " + json.dumps(record) + "\n")
-    sys.stdout.flush()
-
-
-def event(key, value=None, metadata=None):
-    mllog("POINT_IN_TIME", key, value, metadata)
-
-
-def start(key, value=None, metadata=None):
-    mllog("INTERVAL_START", key, value, metadata)
-
-
-def end(key, value=None, metadata=None):
-    mllog("INTERVAL_END", key, value, metadata)
 
 
 def build_model(torch, num_users, num_items):
@@ -157,36 +136,19 @@ def export_onnx(torch, model, path, users, candidates):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--seed", type=int, required=True)
     import movielens_data
-    p.add_argument("--data-dir", default=movielens_data.default_data_dir())
-    p.add_argument("--onnx-out", default=None, help="write the trained model as ONNX (after run_stop, untimed)")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--max-epochs", type=int, default=MAX_EPOCHS)
-    p.add_argument("--division", default="closed")
-    p.add_argument("--org", default="SwiftMLPerf")
-    p.add_argument("--platform", default="cpu")
-    p.add_argument("--status", default="onprem")
-    p.add_argument("--train-limit", type=int, default=None,
-                   help="train on the first N training positives only, in (user, timestamp, item) order (tests)")
-    p.add_argument("--eval-limit", type=int, default=None, help="evaluate the first N users only (tests)")
-    p.add_argument("--target", type=float, default=TARGET)
+    reference_log.add_common_arguments(
+        p, data_dir=movielens_data.default_data_dir(), max_epochs=MAX_EPOCHS, target=TARGET,
+        onnx_help="write the trained model as ONNX (after run_stop, untimed)",
+        train_help="train on the first N training positives only, in (user, timestamp, item) order (tests)",
+        eval_help="evaluate the first N users only (tests)")
     args = p.parse_args()
 
-    try:
-        import torch
-    except ImportError:
-        print("error: PyTorch is missing: run `bash scripts/setup.sh` (it installs Debian's python3-torch and "
-              "the project's environment .venv), then run this script with .venv/bin/python3", file=sys.stderr)
+    torch = reference_log.import_torch()
+    if torch is None:
         return 2
 
-    event("submission_benchmark", BENCHMARK)
-    event("submission_division", args.division)
-    event("submission_org", args.org)
-    event("submission_platform", args.platform)
-    event("submission_status", args.status)
-    event("cache_clear", True)
-    start("init_start")
+    reference_log.header(BENCHMARK, args)
 
     torch.set_num_threads(args.threads)
     try:
@@ -225,20 +187,14 @@ def main():
     start("run_start")
     event("seed", args.seed)
     event("global_batch_size", BATCH_SIZE)
-    event("opt_name", "adam")
-    event("opt_base_learning_rate", LEARNING_RATE)
-    event("opt_adam_beta_1", BETA1)
-    event("opt_adam_beta_2", BETA2)
-    event("opt_adam_epsilon", EPSILON)
-    event("opt_weight_decay", WEIGHT_DECAY)
+    reference_log.adam_hyperparameters(LEARNING_RATE, BETA1, BETA2, EPSILON, WEIGHT_DECAY)
     event("train_negatives_per_positive", NEGATIVES_PER_POSITIVE)
     event("train_samples", n_train)
     event("eval_samples", int(eval_users.shape[0]))
 
     success = False
     for epoch in range(1, max(1, args.max_epochs) + 1):
-        start("block_start", metadata={"first_epoch_num": epoch, "epoch_count": 1})
-        start("epoch_start", metadata={"epoch_num": epoch})
+        reference_log.epoch_begin(epoch)
         model.train()
         negatives = sample_negatives(torch, pos_users, rated_mask, data.num_items, generator)
         users = torch.cat([train_users, pos_users])
@@ -252,13 +208,10 @@ def main():
             loss.backward()
             sparse_opt.step()
             dense_opt.step()
-        end("epoch_stop", metadata={"epoch_num": epoch})
-        start("eval_start", metadata={"epoch_num": epoch})
+        reference_log.epoch_trained(epoch)
         model.eval()
         hr, ndcg, _ = evaluate(torch, model, eval_users, candidates)
-        event("eval_accuracy", hr, metadata={"epoch_num": epoch, "ndcg_at_10": ndcg})
-        end("eval_stop", metadata={"epoch_num": epoch})
-        end("block_stop", metadata={"first_epoch_num": epoch})
+        reference_log.epoch_evaluated(epoch, hr, {"ndcg_at_10": ndcg})
         if hr >= args.target:
             success = True
             break

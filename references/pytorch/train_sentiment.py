@@ -12,7 +12,6 @@ written beside the model as F.vocab.json. Accuracy on the test reviews after eac
 MLLOG lines go to stdout in mlperf_logging's layout; errors go to stderr with exit status 2.
 """
 import argparse
-import inspect
 import json
 import math
 import os
@@ -22,6 +21,8 @@ import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import reference_log  # noqa: E402
+from reference_log import end, event, start  # noqa: E402
 
 BENCHMARK = "sentiment"
 EMBEDDING_DIM = 32
@@ -37,28 +38,6 @@ TARGET = 0.80
 EVAL_BATCH = 250
 
 
-def mllog(event_type, key, value=None, metadata=None):
-    """One `:::MLLOG {json}` line, the layout of mlperf_logging.mllog."""
-    caller = inspect.currentframe().f_back.f_back
-    md = {"file": os.path.basename(caller.f_code.co_filename), "lineno": caller.f_lineno}
-    if metadata:
-        md.update(metadata)
-    record = {"namespace": "", "time_ms": int(time.time() * 1e3), "event_type": event_type, "key": key,
-              "value": value, "metadata": md}
-    sys.stdout.write(":::MLLOG " + json.dumps(record) + "\n")
-    sys.stdout.flush()
-
-
-def event(key, value=None, metadata=None):
-    mllog("POINT_IN_TIME", key, value, metadata)
-
-
-def start(key, value=None, metadata=None):
-    mllog("INTERVAL_START", key, value, metadata)
-
-
-def end(key, value=None, metadata=None):
-    mllog("INTERVAL_END", key, value, metadata)
 
 
 def build_model(torch, vocab_size):
@@ -116,37 +95,19 @@ def export_onnx(torch, model, path, x):
 def main():
     import fine_foods_data as ffd
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--data-dir", default=ffd.default_data_dir())
-    p.add_argument("--onnx-out", default=None,
-                   help="write the trained model as ONNX and its vocabulary as <stem>.vocab.json (after run_stop, "
-                        "untimed)")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--max-epochs", type=int, default=MAX_EPOCHS)
-    p.add_argument("--division", default="closed")
-    p.add_argument("--org", default="SwiftMLPerf")
-    p.add_argument("--platform", default="cpu")
-    p.add_argument("--status", default="onprem")
-    p.add_argument("--train-limit", type=int, default=None,
-                   help="train on the first N reviews only (the vocabulary still comes from all of them) (tests)")
-    p.add_argument("--eval-limit", type=int, default=None, help="evaluate on the first N test reviews only (tests)")
-    p.add_argument("--target", type=float, default=TARGET)
+    reference_log.add_common_arguments(
+        p, data_dir=ffd.default_data_dir(), max_epochs=MAX_EPOCHS, target=TARGET,
+        onnx_help="write the trained model as ONNX and its vocabulary as <stem>.vocab.json (after run_stop, "
+                        "untimed)",
+        train_help="train on the first N reviews only (the vocabulary still comes from all of them) (tests)",
+        eval_help="evaluate on the first N test reviews only (tests)")
     args = p.parse_args()
 
-    try:
-        import torch
-    except ImportError:
-        print("error: PyTorch is missing: run `bash scripts/setup.sh` (it installs Debian's python3-torch and "
-              "the project's environment .venv), then run this script with .venv/bin/python3", file=sys.stderr)
+    torch = reference_log.import_torch()
+    if torch is None:
         return 2
 
-    event("submission_benchmark", BENCHMARK)
-    event("submission_division", args.division)
-    event("submission_org", args.org)
-    event("submission_platform", args.platform)
-    event("submission_status", args.status)
-    event("cache_clear", True)
-    start("init_start")
+    reference_log.header(BENCHMARK, args)
 
     torch.set_num_threads(args.threads)
     try:
@@ -178,19 +139,13 @@ def main():
     start("run_start")
     event("seed", args.seed)
     event("global_batch_size", BATCH_SIZE)
-    event("opt_name", "adam")
-    event("opt_base_learning_rate", LEARNING_RATE)
-    event("opt_adam_beta_1", BETA1)
-    event("opt_adam_beta_2", BETA2)
-    event("opt_adam_epsilon", EPSILON)
-    event("opt_weight_decay", WEIGHT_DECAY)
+    reference_log.adam_hyperparameters(LEARNING_RATE, BETA1, BETA2, EPSILON, WEIGHT_DECAY)
     event("train_samples", n_train)
     event("eval_samples", int(test_x.shape[0]))
 
     success = False
     for epoch in range(1, max(1, args.max_epochs) + 1):
-        start("block_start", metadata={"first_epoch_num": epoch, "epoch_count": 1})
-        start("epoch_start", metadata={"epoch_num": epoch})
+        reference_log.epoch_begin(epoch)
         model.train()
         order = torch.randperm(n_train, generator=shuffle)
         for s in range(0, n_train, BATCH_SIZE):
@@ -199,13 +154,10 @@ def main():
             loss = loss_fn(model(train_x[idx]), train_y[idx])
             loss.backward()
             optimizer.step()
-        end("epoch_stop", metadata={"epoch_num": epoch})
-        start("eval_start", metadata={"epoch_num": epoch})
+        reference_log.epoch_trained(epoch)
         model.eval()
         acc = accuracy(torch, model, test_x, test_y)
-        event("eval_accuracy", acc, metadata={"epoch_num": epoch})
-        end("eval_stop", metadata={"epoch_num": epoch})
-        end("block_stop", metadata={"first_epoch_num": epoch})
+        reference_log.epoch_evaluated(epoch, acc)
         if acc >= args.target:
             success = True
             break

@@ -74,13 +74,8 @@ public enum FashionMNISTReference {
     public static func train(_ options: FashionMNISTOptions, logger: MLLogger,
                              isCancelled: @Sendable () -> Bool) throws -> FashionMNISTOutcome {
         let bench = FashionMNISTBenchmark.self
-        logger.event("submission_benchmark", .string(bench.name))
-        logger.event("submission_division", .string(options.division))
-        logger.event("submission_org", .string(options.organization))
-        logger.event("submission_platform", .string(options.systemName))
-        logger.event("submission_status", .string(options.status))
-        logger.event("cache_clear", true)
-        logger.start("init_start")
+        logger.referenceHeader(benchmark: bench.name, division: options.division, organization: options.organization,
+                               platform: options.systemName, status: options.status)
 
         BLAS.setThreads(options.threads)
         let train = try FashionMNIST.load(.train, directory: options.dataDirectory)
@@ -110,9 +105,7 @@ public enum FashionMNISTReference {
                                           trainSeconds: 0, epochSeconds: [], sgemm: SGEMMStats(), trainLosses: [],
                                           parameters: [], onnxPath: nil)
         epochs: for epoch in 1...max(1, options.maxEpochs) {
-            let e = JSONValue.int(Int64(epoch))
-            logger.start("block_start", metadata: [JSONField("first_epoch_num", e), JSONField("epoch_count", 1)])
-            logger.start("epoch_start", metadata: [JSONField("epoch_num", e)])
+            logger.epochBegin(epoch)
             let t0 = monotonicNanos()
             var lossSum = 0.0
             var steps = 0
@@ -130,13 +123,10 @@ public enum FashionMNISTReference {
             }
             outcome.epochSeconds.append(Double(monotonicNanos() - t0) / 1e9)
             outcome.trainLosses.append(lossSum / Double(max(steps, 1)))
-            logger.end("epoch_stop", metadata: [JSONField("epoch_num", e)])
-            logger.start("eval_start", metadata: [JSONField("epoch_num", e)])
+            logger.epochTrained(epoch)
             let correct = model.correctCount(on: test, limit: evalCount)
             let accuracy = Double(correct) / Double(evalCount)
-            logger.event("eval_accuracy", .double(accuracy), metadata: [JSONField("epoch_num", e)])
-            logger.end("eval_stop", metadata: [JSONField("epoch_num", e)])
-            logger.end("block_stop", metadata: [JSONField("first_epoch_num", e)])
+            logger.epochEvaluated(epoch, quality: accuracy)
             outcome.epochsRun = epoch
             outcome.accuracies.append(accuracy)
             if accuracy >= options.targetAccuracy { outcome.reachedTarget = true; break }

@@ -21,34 +21,14 @@ extension NCFBenchmark {
     public static let embeddingStd: Float = 0.01
 }
 
-/// The result of one Swift NCF run.
-public struct NCFOutcome: Sendable {
-    public var epochsRun: Int
-    /// HR@10 after each epoch (and NDCG@10).
-    public var hitRates: [Double]
-    public var ndcgs: [Double]
-    public var reachedTarget: Bool
-    public var cancelled: Bool
-    public var trainSeconds: Double
-    public var onnxPath: String?
-    /// sgemm work of the run (training and evaluation).
-    public var sgemm = SGEMMStats()
-}
-
 /// The Swift reference of the `ncf` benchmark: NeuMF on OpenBLAS (`NeuralNet.NeuMF`), lazy Adam on the embeddings,
 /// HR@10 after every epoch, MLLOG through `logger` with the PyTorch reference's keys.
 public enum NCFReference {
     public static func train(_ request: TrainingRequest, logger: MLLogger, isCancelled: @Sendable () -> Bool,
                              maxEpochs: Int = NCFBenchmark.maxEpochs, target: Double = NCFBenchmark.qualityTarget,
-                             trainLimit: Int? = nil, evalLimit: Int? = nil) throws -> NCFOutcome {
+                             trainLimit: Int? = nil, evalLimit: Int? = nil) throws -> ReferenceOutcome {
         let b = NCFBenchmark.self
-        logger.event("submission_benchmark", .string(b.name))
-        logger.event("submission_division", .string(request.division))
-        logger.event("submission_org", "SwiftMLPerf")
-        logger.event("submission_platform", .string(request.systemName))
-        logger.event("submission_status", "onprem")
-        logger.event("cache_clear", true)
-        logger.start("init_start")
+        logger.referenceHeader(benchmark: b.name, division: request.division, platform: request.systemName)
 
         BLAS.setThreads(request.threads)
         let data = try MovieLens.load(directory: request.dataDirectory ?? b.data.directory(),
@@ -74,22 +54,15 @@ public enum NCFReference {
         let runStart = monotonicNanos()
         logger.event("seed", .uint(request.seed))
         logger.event("global_batch_size", .int(Int64(batchSize)))
-        logger.event("opt_name", "adam")
-        logger.event("opt_base_learning_rate", .double(b.learningRate))
-        logger.event("opt_adam_beta_1", .double(b.beta1))
-        logger.event("opt_adam_beta_2", .double(b.beta2))
-        logger.event("opt_adam_epsilon", .double(b.epsilon))
-        logger.event("opt_weight_decay", .double(b.weightDecay))
+        logger.adamHyperparameters(learningRate: b.learningRate, beta1: b.beta1, beta2: b.beta2, epsilon: b.epsilon,
+                                   weightDecay: b.weightDecay)
         logger.event("train_negatives_per_positive", .int(Int64(b.negativesPerPositive)))
         logger.event("train_samples", .int(Int64(nTrain)))
         logger.event("eval_samples", .int(Int64(evalUsers)))
 
-        var outcome = NCFOutcome(epochsRun: 0, hitRates: [], ndcgs: [], reachedTarget: false, cancelled: false,
-                                 trainSeconds: 0)
+        var outcome = ReferenceOutcome()
         epochs: for epoch in 1...max(1, maxEpochs) {
-            let e = JSONValue.int(Int64(epoch))
-            logger.start("block_start", metadata: [JSONField("first_epoch_num", e), JSONField("epoch_count", 1)])
-            logger.start("epoch_start", metadata: [JSONField("epoch_num", e)])
+            logger.epochBegin(epoch)
             // Positives, then negatives drawn among the items the user never rated.
             for i in 0..<nPositives {
                 users[i] = data.trainUsers[i]; items[i] = data.trainItems[i]; labels[i] = 1
@@ -116,15 +89,12 @@ public enum NCFReference {
                 _ = model.trainStep(users: batchUsers, items: batchItems, labels: batchLabels, batch: n)
                 start += n
             }
-            logger.end("epoch_stop", metadata: [JSONField("epoch_num", e)])
-            logger.start("eval_start", metadata: [JSONField("epoch_num", e)])
+            logger.epochTrained(epoch)
             let (hr, ndcg) = evaluate(model, data, users: evalUsers)
-            logger.event("eval_accuracy", .double(hr), metadata: [JSONField("epoch_num", e), JSONField("ndcg_at_10", .double(ndcg))])
-            logger.end("eval_stop", metadata: [JSONField("epoch_num", e)])
-            logger.end("block_stop", metadata: [JSONField("first_epoch_num", e)])
+            logger.epochEvaluated(epoch, quality: hr, extra: [JSONField("ndcg_at_10", .double(ndcg))])
             outcome.epochsRun = epoch
-            outcome.hitRates.append(hr)
-            outcome.ndcgs.append(ndcg)
+            outcome.qualities.append(hr)
+            outcome.secondary.append(ndcg)
             if hr >= target { outcome.reachedTarget = true; break }
             if isCancelled() { outcome.cancelled = true; break }
         }

@@ -18,18 +18,6 @@ extension SentimentBenchmark {
     public static let maxBigrams = 20_000
 }
 
-/// The result of one Swift sentiment run.
-public struct SentimentOutcome: Sendable {
-    public var epochsRun: Int
-    public var accuracies: [Double]
-    public var reachedTarget: Bool
-    public var cancelled: Bool
-    public var trainSeconds: Double
-    public var onnxPath: String?
-    /// sgemm work of the run (training and evaluation).
-    public var sgemm = SGEMMStats()
-}
-
 /// The Swift reference of the `sentiment` benchmark: the vocabulary and sequences built in Swift (the same rules as
 /// the PyTorch reference, checked equal by the tests), `NeuralNet.MeanBagClassifier` trained with Adam, accuracy
 /// on the test reviews after every epoch, MLLOG through `logger` with the PyTorch reference's keys.
@@ -37,15 +25,9 @@ public enum SentimentReference {
     public static func train(_ request: TrainingRequest, logger: MLLogger, isCancelled: @Sendable () -> Bool,
                              maxEpochs: Int = SentimentBenchmark.maxEpochs,
                              target: Double = SentimentBenchmark.qualityTarget, trainLimit: Int? = nil,
-                             evalLimit: Int? = nil) throws -> SentimentOutcome {
+                             evalLimit: Int? = nil) throws -> ReferenceOutcome {
         let b = SentimentBenchmark.self
-        logger.event("submission_benchmark", .string(b.name))
-        logger.event("submission_division", .string(request.division))
-        logger.event("submission_org", "SwiftMLPerf")
-        logger.event("submission_platform", .string(request.systemName))
-        logger.event("submission_status", "onprem")
-        logger.event("cache_clear", true)
-        logger.start("init_start")
+        logger.referenceHeader(benchmark: b.name, division: request.division, platform: request.systemName)
 
         BLAS.setThreads(request.threads)
         let foods = try FineFoods.load(directory: request.dataDirectory ?? b.data.directory(), hint: b.data.missingHint)
@@ -72,21 +54,14 @@ public enum SentimentReference {
         let runStart = monotonicNanos()
         logger.event("seed", .uint(request.seed))
         logger.event("global_batch_size", .int(Int64(batchSize)))
-        logger.event("opt_name", "adam")
-        logger.event("opt_base_learning_rate", .double(b.learningRate))
-        logger.event("opt_adam_beta_1", .double(b.beta1))
-        logger.event("opt_adam_beta_2", .double(b.beta2))
-        logger.event("opt_adam_epsilon", .double(b.epsilon))
-        logger.event("opt_weight_decay", .double(b.weightDecay))
+        logger.adamHyperparameters(learningRate: b.learningRate, beta1: b.beta1, beta2: b.beta2, epsilon: b.epsilon,
+                                   weightDecay: b.weightDecay)
         logger.event("train_samples", .int(Int64(nTrain)))
         logger.event("eval_samples", .int(Int64(nEval)))
 
-        var outcome = SentimentOutcome(epochsRun: 0, accuracies: [], reachedTarget: false, cancelled: false,
-                                       trainSeconds: 0)
+        var outcome = ReferenceOutcome()
         epochs: for epoch in 1...max(1, maxEpochs) {
-            let e = JSONValue.int(Int64(epoch))
-            logger.start("block_start", metadata: [JSONField("first_epoch_num", e), JSONField("epoch_count", 1)])
-            logger.start("epoch_start", metadata: [JSONField("epoch_num", e)])
+            logger.epochBegin(epoch)
             order.withUnsafeMutableBufferPointer { rng.shuffle($0) }
             var start = 0
             while start < nTrain {
@@ -100,8 +75,7 @@ public enum SentimentReference {
                 _ = model.trainStep(batchIDs, labels: batchLabels, batch: n)
                 start += n
             }
-            logger.end("epoch_stop", metadata: [JSONField("epoch_num", e)])
-            logger.start("eval_start", metadata: [JSONField("epoch_num", e)])
+            logger.epochTrained(epoch)
             var correct = 0
             var first = 0
             while first < nEval {
@@ -113,11 +87,9 @@ public enum SentimentReference {
                 first += n
             }
             let accuracy = Double(correct) / Double(nEval)
-            logger.event("eval_accuracy", .double(accuracy), metadata: [JSONField("epoch_num", e)])
-            logger.end("eval_stop", metadata: [JSONField("epoch_num", e)])
-            logger.end("block_stop", metadata: [JSONField("first_epoch_num", e)])
+            logger.epochEvaluated(epoch, quality: accuracy)
             outcome.epochsRun = epoch
-            outcome.accuracies.append(accuracy)
+            outcome.qualities.append(accuracy)
             if accuracy >= target { outcome.reachedTarget = true; break }
             if isCancelled() { outcome.cancelled = true; break }
         }
