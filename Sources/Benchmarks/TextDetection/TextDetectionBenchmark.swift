@@ -36,10 +36,12 @@ public enum TextDetectionBenchmark {
         output: TensorSpec(name: nil, sampleShape: [1, side, side]),
         response: .postprocessed(PostprocessorFactory(name: "db-boxes") { DBPostprocessor(height: side, width: side) }))
 
-    /// Server bound 100 ms p99 (MLPerf's object-detection class, RetinaNet: 100 ms); one image takes ~20 ms here.
+    /// Server bound 250 ms p99. MLPerf's object-detection class (RetinaNet) has 100 ms, which assumes an
+    /// accelerator: here one image alone takes 40 ms at the median and 113 ms at the 99th percentile (SingleStream,
+    /// 1 thread), so 100 ms cannot be met even at no load; 250 ms is about twice that single-image p99.
     public static let benchmark = Benchmark(
         name: name, area: area, label: "PP-OCRv4 text detector (real pretrained weights) on rendered words",
-        data: data, training: nil, contract: contract, serverTargetLatencyNs: 100_000_000,
+        data: data, training: nil, contract: contract, serverTargetLatencyNs: 250_000_000,
         loadInference: { directory, _ in try TextDetectionInference(set: RenderedWords.load(directory: directory)) },
         scoreAccuracy: { directory, log, reference in
             let set = try RenderedWords.load(directory: directory, images: false)
