@@ -40,7 +40,9 @@ final class BatchRunner {
 
     init(model: ServedModel, provider: SampleProvider, maxBatch requested: Int) throws {
         guard provider.inputByteCounts == model.inputByteCounts else {
-            let input = model.inputs[0]
+            let k = zip(provider.inputByteCounts, model.inputByteCounts).enumerated().first { $0.element.0 != $0.element.1 }?
+                .offset ?? min(provider.inputByteCounts.count, model.inputs.count - 1)
+            let input = model.inputs[min(k, model.inputs.count - 1)]
             throw ORTError.inputMismatch(model: model.session.modelName, tensor: input.name,
                                          expected: "bytes per sample " + model.inputByteCounts.map(String.init)
                                             .joined(separator: ", ") + " (\(model.contract.description))",

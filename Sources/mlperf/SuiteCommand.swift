@@ -177,10 +177,12 @@ struct SuiteCommand: ParsableCommand {
         while scenario == .server, !Interrupt.wasInterrupted, tried.count < Self.serverRetries,
               r["result"] as? String == "INVALID", let failed = r["failed_rules"] as? [String], !failed.isEmpty,
               Set(failed).isSubset(of: ["perf_constraints", "early_stopping"]), let qps = r["target_qps"] as? Double {
-            let retryQPS = (qps * 0.5).rounded()
+            // Half the target, to one decimal (a slow model's target can be a few QPS); stop when it cannot go lower.
+            let retryQPS = max(0.1, (qps * 0.5).rounded(toPlaces: 1))
+            if retryQPS >= qps { break }
             let attemptDir = dir + "-attempt\(tried.count + 1)"
             try FileManager.default.moveItem(atPath: dir, toPath: attemptDir)
-            Console.out("Server INVALID at \(Int(qps)) QPS (latency); running again at \(Int(retryQPS)) QPS (logs of that attempt: \(attemptDir))")
+            Console.out("Server INVALID at \(qps) QPS (latency); running again at \(retryQPS) QPS (logs of that attempt: \(attemptDir))")
             tried.append(["target_qps": qps, "logs": attemptDir, "reasons": r["reasons"] ?? []])
             let retry = try RunCommand.parse(args + ["--out", dir, "--target-qps", "\(retryQPS)"])
             try retry.run()

@@ -106,6 +106,21 @@ struct DataPreparationTests {
         }
     }
 
+    @Test("R serialization: Latin-1 strings decode as Latin-1; impossible lengths are errors, not traps")
+    func serializationEdges() throws {
+        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        let header: [UInt8] = Array("X\n".utf8) + be(2) + be(0x040100) + be(0x020300)
+        // STRSXP of one CHARSXP marked LATIN1 (levels bit 2, stored from bit 12): "café" in Latin-1.
+        let latin1 = header + be(16) + be(1) + be(0x0000_4009) + be(4) + [0x63, 0x61, 0x66, 0xE9]
+        let o = try RSerialization.parse(latin1, path: "latin1")
+        #expect(o.strings == ["caf\u{E9}"])
+        // An integer vector announcing 2^31 - 1 elements in a few bytes; a negative long length.
+        #expect(throws: DatasetError.self) { try RSerialization.parse(header + be(13) + be(0x7FFF_FFFF), path: "huge") }
+        #expect(throws: DatasetError.self) {
+            try RSerialization.parse(header + be(14) + be(0xFFFF_FFFF) + be(0xFFFF_FFFF) + be(0), path: "negative")
+        }
+    }
+
     @Test("the R reader reads the same columns as PyPI rdata (an independent parser)")
     func readerEqualsRdata() throws {
         let dir = NCFBenchmark.data.directory()

@@ -38,7 +38,13 @@ public struct MovieLens: Sendable {
     }
 
     /// The leave-one-out preparation over raw columns (one rating per row).
+    /// - Throws: `DatasetError.badValue` for columns of different lengths, a repeated (user, movie), a user with fewer
+    ///   than 2 ratings, or fewer than 100 unrated movies (no test negatives to draw).
     public static func prepare(users: [Int], movies: [Int], timestamps: [Int], path: String) throws -> MovieLens {
+        guard users.count == movies.count, users.count == timestamps.count else {
+            throw DatasetError.badValue(path: path, detail: "columns of different lengths (userId \(users.count), "
+                                        + "movieId \(movies.count), timestamp \(timestamps.count))")
+        }
         let userIDs = Array(Set(users)).sorted(), movieIDs = Array(Set(movies)).sorted()
         var userIndex: [Int: Int32] = [:], movieIndex: [Int: Int32] = [:]
         for (i, u) in userIDs.enumerated() { userIndex[u] = Int32(i) }
@@ -69,6 +75,10 @@ public struct MovieLens: Sendable {
         negatives.reserveCapacity(userIDs.count * negativesPerUser)
         let itemCount = UInt64(movieIDs.count)
         for u in 0..<userIDs.count {
+            guard movieIDs.count - rated[u].count >= negativesPerUser else {
+                throw DatasetError.badValue(path: path, detail: "user \(userIDs[u]) rated \(rated[u].count) of \(movieIDs.count) "
+                                            + "movies: fewer than \(negativesPerUser) are left to draw test negatives from")
+            }
             var drawn: Set<Int32> = []
             while drawn.count < negativesPerUser {
                 let item = Int32(rng.next() % itemCount)

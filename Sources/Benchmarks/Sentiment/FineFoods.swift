@@ -157,7 +157,7 @@ public struct SentimentVocabulary: Sendable, Equatable {
     public static func read(path: String) throws -> SentimentVocabulary {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DatasetError.missingFile(path: path, hint: "the sentiment model's vocabulary is written beside the "
-                                           + "model by its trainer (`mlperf suite --train-only --benchmarks sentiment`)")
+                                           + "model by its trainer (`mlperf suite --train-only --retrain --benchmarks sentiment`)")
         }
         guard let j = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let uni = j["unigrams"] as? [String], let bi = j["bigrams"] as? [String] else {

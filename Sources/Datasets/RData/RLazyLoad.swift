@@ -43,6 +43,9 @@ public struct RLazyLoadDB: Sendable {
             guard let pair = item.doubles ?? item.integers.map({ $0.map(Double.init) }), pair.count == 2 else {
                 throw DatasetError.badValue(path: rdx, detail: "index entry \(name) is not an (offset, length) pair")
             }
+            guard pair.allSatisfy({ $0 >= 0 && $0 < 1e15 }) else {
+                throw DatasetError.badValue(path: rdx, detail: "index entry \(name) has a negative or huge offset/length")
+            }
             index[name] = (Int(pair[0]), Int(pair[1]))
         }
         self.index = index
@@ -98,33 +101,36 @@ public struct RLazyLoadDB: Sendable {
     /// zlib (`windowBits` 15) or gzip (31) → bytes. With `growable`, `expected` is only the first buffer size.
     static func inflate(_ input: ArraySlice<UInt8>, expected: Int, windowBits: Int32, path: String,
                         growable: Bool = false) throws -> [UInt8] {
-        var stream = z_stream()
-        guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        // zlib keeps the stream's address and checks it on every call: the stream lives at one heap address.
+        let streamPointer = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        streamPointer.initialize(to: z_stream())
+        defer { streamPointer.deallocate() }
+        guard inflateInit2_(streamPointer, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw DatasetError.readError(path: path, detail: "zlib: inflateInit failed")
         }
-        defer { inflateEnd(&stream) }
+        defer { inflateEnd(streamPointer) }
         var out = [UInt8](repeating: 0, count: max(expected, 1))
         var produced = 0
         var status: Int32 = Z_OK
         var source = Array(input)
         try source.withUnsafeMutableBufferPointer { src in
-            stream.next_in = src.baseAddress
-            stream.avail_in = uInt(src.count)
+            streamPointer.pointee.next_in = src.baseAddress
+            streamPointer.pointee.avail_in = uInt(src.count)
             while true {
                 if produced == out.count {
                     guard growable else { break }
                     out += [UInt8](repeating: 0, count: out.count)
                 }
                 status = out.withUnsafeMutableBufferPointer { dst in
-                    stream.next_out = dst.baseAddress! + produced
-                    stream.avail_out = uInt(dst.count - produced)
-                    let rc = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    produced = dst.count - Int(stream.avail_out)
+                    streamPointer.pointee.next_out = dst.baseAddress! + produced
+                    streamPointer.pointee.avail_out = uInt(dst.count - produced)
+                    let rc = CZlib.inflate(streamPointer, Z_NO_FLUSH)
+                    produced = dst.count - Int(streamPointer.pointee.avail_out)
                     return rc
                 }
                 if status == Z_STREAM_END { break }
                 guard status == Z_OK || (status == Z_BUF_ERROR && produced == out.count) else {
-                    let why = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+                    let why = streamPointer.pointee.msg.map { String(cString: $0) } ?? "error \(status)"
                     throw DatasetError.readError(path: path, detail: "zlib: \(why) (the file is corrupt; fetch it again)")
                 }
             }

@@ -114,7 +114,18 @@ public enum RSerialization {
             if n >= 0 { return Int(n) }
             guard n == -1 else { throw failure("negative length \(n)") }
             let hi = try int(), lo = try int()
-            return Int(hi) << 32 | Int(UInt32(bitPattern: lo))
+            let long = Int(hi) << 32 | Int(UInt32(bitPattern: lo))
+            guard hi >= 0 else { throw failure("negative long length \(long)") }
+            return long
+        }
+
+        /// A vector length that the remaining bytes can hold at `bytesPerElement` each (checked before allocating).
+        mutating func length(bytesPerElement: Int) throws -> Int {
+            let n = try length()
+            guard n <= (bytes.count - position) / max(bytesPerElement, 1) else {
+                throw failure("a vector of \(n) elements runs past the end of the data")
+            }
+            return n
         }
 
         mutating func rawBytes(_ n: Int) throws -> ArraySlice<UInt8> {
@@ -155,7 +166,7 @@ public enum RSerialization {
                 return references[index - 1]
             case 247, 248, 249:  // PERSISTSXP, PACKAGESXP, NAMESPACESXP: a string vector, added to references
                 _ = try int()  // 0
-                let n = try length()
+                let n = try length(bytesPerElement: 8)
                 var s: [String?] = []
                 for _ in 0..<n { s.append(try charsxp()) }
                 let o = RObject(.string(s))
@@ -179,29 +190,29 @@ public enum RSerialization {
                 let s = try charsxp(flags: flags)
                 return RObject(.string([s]))
             case 10, 13:
-                let n = try length()
+                let n = try length(bytesPerElement: 4)
                 var v = [Int32](repeating: 0, count: n)
                 for i in 0..<n { v[i] = try int() }
                 return try finish(type == 10 ? .logical(v) : .integer(v), hasAttributes)
             case 14:
-                let n = try length()
+                let n = try length(bytesPerElement: 8)
                 var v = [Double](repeating: 0, count: n)
                 for i in 0..<n { v[i] = try double() }
                 return try finish(.real(v), hasAttributes)
             case 16:
-                let n = try length()
+                let n = try length(bytesPerElement: 8)  // each string at least its flags and length
                 var v = [String?]()
                 v.reserveCapacity(n)
                 for _ in 0..<n { v.append(try charsxp()) }
                 return try finish(.string(v), hasAttributes)
             case 19, 20:  // VECSXP, EXPRSXP
-                let n = try length()
+                let n = try length(bytesPerElement: 4)
                 var v: [RObject] = []
                 v.reserveCapacity(n)
                 for _ in 0..<n { v.append(try item()) }
                 return try finish(.list(v), hasAttributes)
             case 24:
-                let n = try length()
+                let n = try length(bytesPerElement: 1)
                 return try finish(.raw(Array(try rawBytes(n))), hasAttributes)
             case 238:  // ALTREP_SXP
                 return try altrep()
@@ -226,7 +237,8 @@ public enum RSerialization {
             let n = try int()
             if n == -1 { return nil }
             let raw = try rawBytes(Int(n))
-            if flags & (1 << 2) != 0 {  // LATIN1
+            // The encoding flags are the CHARSXP's "levels", stored from bit 12 (serialize.c: LATIN1_MASK 1 << 2).
+            if (flags >> 12) & (1 << 2) != 0 {  // LATIN1
                 return String(raw.map { Character(Unicode.Scalar($0)) })
             }
             return String(decoding: raw, as: UTF8.self)
@@ -289,7 +301,9 @@ public enum RSerialization {
             let value: RObject.Value
             switch cls {
             case "compact_intseq", "compact_realseq":
-                guard let s = state.doubles, s.count == 3 else { throw failure("\(cls) state is not (n, start, step)") }
+                guard let s = state.doubles, s.count == 3, s[0] >= 0, s[0] <= 1e9, s[1].isFinite, s[2].isFinite else {
+                    throw failure("\(cls) state is not (n, start, step)")
+                }
                 let n = Int(s[0])
                 if cls == "compact_intseq" {
                     value = .integer((0..<n).map { Int32(s[1] + Double($0) * s[2]) })
