@@ -127,7 +127,7 @@ public enum AccuracyCheck {
             guard let bytes = response else { continue }
             total += 1
             guard bytes.count == 4 else { undecodable += 1; continue }
-            let cls = Int(Int32(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }))
+            let cls = Int(Int32(bitPattern: uint32LE(bytes, at: 0)))
             guard cls >= 0 && cls < classCount else { undecodable += 1; continue }
             if cls == labels[idx] { correct += 1 }
         }
@@ -140,6 +140,12 @@ public enum AccuracyCheck {
     public static func fashionMNIST(log path: String, labels: [UInt8], referenceAccuracy: Double = 0.90) throws -> AccuracyReport {
         classification(try read(log: path, sampleCount: labels.count), labels: labels.map(Int.init),
                        classCount: FashionMNIST.classCount, referenceAccuracy: referenceAccuracy)
+    }
+
+    /// The little-endian UInt32 at byte `offset` of a response (the layout of every multi-byte response field).
+    public static func uint32LE(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
+            | UInt32(bytes[offset + 3]) << 24
     }
 
     /// Hex digits → bytes (nil: odd length or a non-hex digit).
@@ -158,7 +164,7 @@ public enum AccuracyCheck {
     /// Eight hex digits → little-endian Int32.
     static func decodeInt32LE(_ hex: String) -> Int32? {
         guard hex.utf8.count == 8, let b = decodeHex(hex) else { return nil }
-        return Int32(bitPattern: UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24)
+        return Int32(bitPattern: uint32LE(b, at: 0))
     }
 
     static func nibble(_ c: UInt8) -> UInt8? {

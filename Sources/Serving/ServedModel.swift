@@ -176,15 +176,6 @@ public final class ServedModel: @unchecked Sendable {
     /// The number of classes of a classifier (output values per sample).
     public var classCount: Int { outputElementsPerSample }
 
-    /// Bytes of one sample's response.
-    public var responseByteCount: Int {
-        switch contract.response {
-        case .argmaxInt32: return 4
-        case .float32Scores: return outputElementsPerSample * 4
-        case .postprocessed(let f): return f.make().responseByteCount
-        }
-    }
-
     /// The largest batch the SUT will run: `requested`, or the model's fixed batch size when it has one.
     public func effectiveMaxBatch(_ requested: Int) -> Int { fixedBatch ?? max(requested, 1) }
 }

@@ -177,7 +177,7 @@ struct BenchInferenceCommand: ParsableCommand {
                     Console.err("\(bench.name) \(scen.rawValue): ours (\(i + 1)/\(max(1, repeats))) …")
                     let ours = try runOurs(classifier, data, settings, configuration, dir: "\(base)/ours/\(tag)")
                     Console.err("\(bench.name) \(scen.rawValue): reference (\(i + 1)/\(max(1, repeats))) …")
-                    let ref = try runReference(bench, modelPath: modelPath, samples: samples, args: refArgs,
+                    let ref = try runReference(bench, modelPath: modelPath, data: data, samples: samples, args: refArgs,
                                                dir: "\(base)/reference/\(tag)",
                                                environment: environment).last ?? [:]
                     let p = ours.performance!
@@ -237,7 +237,8 @@ struct BenchInferenceCommand: ParsableCommand {
                     Console.err("\(bench.name) Server: reference, same search …")
                     let searchArgs = refArgs + ["--find-peak", "\(start)", "--max-runs", "\(maxRuns)", "--peak-criterion", peakCriterion,
                                                 "--server-min-queries-factor", "\(serverQueryFactor)"]
-                    let refLines = try runReference(bench, modelPath: modelPath, samples: samples, args: searchArgs,
+                    let refLines = try runReference(bench, modelPath: modelPath, data: data, samples: samples,
+                                                    args: searchArgs,
                                                     dir: "\(base)/reference\(tag)",
                                                     environment: environment)
                     let refPeakOnce = refLines.last?["peak_valid_qps"] as? Double ?? 0
@@ -341,7 +342,8 @@ struct BenchInferenceCommand: ParsableCommand {
     }
 
     /// Runs the reference script; returns its JSON lines.
-    private func runReference(_ bench: Benchmark, modelPath: String, samples: String?, args: [String], dir: String,
+    private func runReference(_ bench: Benchmark, modelPath: String, data: SyntheticOrReal, samples: String?,
+                              args: [String], dir: String,
                               environment: [String: String]) throws -> [[String: Any]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -350,11 +352,10 @@ struct BenchInferenceCommand: ParsableCommand {
                          "--duration-ms", "\(durationMs)", "--min-query-count", "\(minQueryCount)", "--out", dir] + args
         if let samples {
             arguments += ["--samples", samples]
-        } else if synthetic {
-            arguments += ["--synthetic", "--total-samples", "10000", "--performance-samples", "10000"]
-        } else if bench.builtInModel != nil, let data = try? bench.inferenceData(modelPath: modelPath) {
-            arguments += ["--total-samples", "\(data.qsl.totalSampleCount)",
-                          "--performance-samples", "\(data.qsl.performanceSampleCount)"]
+        } else {
+            // Synthetic inputs (or resnet50-perf's): the reference makes its own, as many as our QSL holds.
+            arguments += (synthetic ? ["--synthetic"] : []) + ["--total-samples", "\(data.qsl.totalSampleCount)",
+                                                               "--performance-samples", "\(data.qsl.performanceSampleCount)"]
         }
         process.arguments = arguments
         let pipe = Pipe()

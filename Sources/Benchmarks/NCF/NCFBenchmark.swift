@@ -99,8 +99,7 @@ extension NCFBenchmark {
             total += 1
             guard bytes.count == NCFBenchmark.candidates * 4 else { undecodable += 1; continue }
             let scores = (0..<NCFBenchmark.candidates).map { k in
-                Float(bitPattern: UInt32(bytes[4 * k]) | UInt32(bytes[4 * k + 1]) << 8
-                    | UInt32(bytes[4 * k + 2]) << 16 | UInt32(bytes[4 * k + 3]) << 24)
+                Float(bitPattern: AccuracyCheck.uint32LE(bytes, at: 4 * k))
             }
             let rank = scores.withUnsafeBufferPointer { NCFBenchmark.rank(scores: $0) }
             if rank < NCFBenchmark.topK {

@@ -123,9 +123,7 @@ public final class DBPostprocessor: ResponsePostprocessor {
     /// - Returns: nil when the bytes are not a response of this layout.
     public static func decode(_ bytes: [UInt8]) -> [(x0: Float, y0: Float, x1: Float, y1: Float, score: Float)]? {
         guard bytes.count >= 4 else { return nil }
-        func u32(_ o: Int) -> UInt32 {
-            UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
-        }
+        func u32(_ o: Int) -> UInt32 { AccuracyCheck.uint32LE(bytes, at: o) }
         let n = Int(Int32(bitPattern: u32(0)))
         guard n >= 0 && n <= maxBoxes && bytes.count >= 4 + n * 20 else { return nil }
         return (0..<n).map { i in
