@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "CLoadGenSupport"),
         // Time-to-train harness: runs, scoring, RCP, compliance rules.
         .target(name: "Training", dependencies: ["MLLog", "ProjectEnvironment"], resources: [.copy("Rulesets")]),
+        // Submission trees, the inference checker, summaries, the suite score and normalization (chips, power, cost).
+        .target(name: "Submission", dependencies: ["MLLog"], resources: [.copy("Rules")]),
         // The suite: one folder per benchmark (data, split, QSL, model contract, metric, target, closed rules,
         // trainers) and the registry that lists them.
         .target(name: "Benchmarks", dependencies: [
@@ -50,7 +52,7 @@ let package = Package(
             name: "mlperf",
             dependencies: [
                 "LoadGen", "MLLog", "Training", "Benchmarks", "Datasets", "NeuralNet", "ONNXRuntime", "Serving",
-                "ProjectEnvironment", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ProjectEnvironment", "Submission", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Counts LoadGen's heap allocations under the malloc interposer (run by LoadGenTests with LD_PRELOAD).
@@ -60,6 +62,7 @@ let package = Package(
         // Scratch directories (removed at exit) and a python runner, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["ProjectEnvironment"], path: "Tests/TestSupport"),
         .testTarget(name: "MLLogTests", dependencies: ["MLLog"]),
+        .testTarget(name: "SubmissionTests", dependencies: ["Submission", "MLLog", "TestSupport"]),
         .testTarget(name: "LoadGenTests", dependencies: ["LoadGen", "MLLog", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "MLLog", "Benchmarks", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
