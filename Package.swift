@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 of accuracy logs and model files in submission trees.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Allocation counting for the hot-path check (loadgen-alloc-probe, preloaded by a test).
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
@@ -25,7 +27,8 @@ let package = Package(
         // Time-to-train harness: runs, scoring, RCP, compliance rules.
         .target(name: "Training", dependencies: ["MLLog", "ProjectEnvironment"], resources: [.copy("Rulesets")]),
         // Submission trees, the inference checker, summaries, the suite score and normalization (chips, power, cost).
-        .target(name: "Submission", dependencies: ["MLLog"], resources: [.copy("Rules")]),
+        .target(name: "Submission", dependencies: ["MLLog", .product(name: "Crypto", package: "swift-crypto")],
+                resources: [.copy("Rules")]),
         // The suite: one folder per benchmark (data, split, QSL, model contract, metric, target, closed rules,
         // trainers) and the registry that lists them.
         .target(name: "Benchmarks", dependencies: [

@@ -129,10 +129,43 @@ public struct InferenceChecker: Sendable {
     }
 
     struct ResultContext {
+        /// The division whose rules apply.
         var division, submitter, system, model, mlperfModel, systemType: String
         var systemJSON: SystemJSON
+        /// The division directory the files are in (the same, except when an open result is judged as closed).
+        var location: String? = nil
         var closedOrNetwork: Bool { division != "open" }
-        var modelPath: String { "\(division)/\(submitter)/results/\(system)/\(model)" }
+        var submitterPath: String { "\(location ?? division)/\(submitter)" }
+        var modelPath: String { "\(submitterPath)/results/\(system)/\(model)" }
+    }
+
+    /// For each open-division result, the closed-division rules it breaks (its model not a closed model of this
+    /// rule book, an accuracy under the closed target, a model not recorded …), keyed by the result's path.
+    public func closedDivisionGaps(_ report: CheckReport, root: String) -> [String: [CheckProblem]] {
+        let fs = FileTree(root: root)
+        var gaps: [String: [CheckProblem]] = [:]
+        for r in report.results where r.division == "open" {
+            let model = rules.mlperfModel(r.model, extraMapping: [:])
+            guard rules.models.contains(model) else {
+                gaps[r.path] = [CheckProblem(file: r.path, rule: "model",
+                    expected: "a closed model of \(rules.version)", found: r.model)]
+                continue
+            }
+            guard let data = fs.contents("open/\(r.submitter)/systems/\(r.system).json"),
+                  case .object(let fields)? = try? JSONParser.parse(bytes: [UInt8](data)) else { continue }
+            let system = SystemJSON(fields: fields)
+            let type = system.string("system_type").contains(",") ? "datacenter-edge" : system.string("system_type")
+            let ctx = ResultContext(division: "closed", submitter: r.submitter, system: r.system, model: r.model,
+                                    mlperfModel: model, systemType: type, systemJSON: system, location: "open")
+            var check = self
+            check.skipCompliance = true
+            let closed = check.checkScenario(ctx, scenario: (r.path as NSString).lastPathComponent, fixed: r.scenario,
+                                             fs: fs)
+            let already = Set(r.problems.map(\.rule))
+            let extra = closed.problems.filter { !already.contains($0.rule) }
+            if !extra.isEmpty { gaps[r.path] = extra }
+        }
+        return gaps
     }
 
     private func checkSystem(_ s: SystemJSON, file: String, submitter: String, division: String) -> [CheckProblem] {
@@ -257,7 +290,22 @@ public struct InferenceChecker: Sendable {
             guard let value = json.fields[k] else { f.error(path + "/" + name, "measurements_field", "field \(k)", "missing"); continue }
             if SystemJSON.isEmpty(value) { f.error(path + "/" + name, "measurements_field", "a meaningful value for \(k)", "empty") }
         }
-        let root = "\(ctx.division)/\(ctx.submitter)"
+        if ctx.closedOrNetwork && rules.suiteModels.contains(ctx.mlperfModel) {
+            let file = path + "/" + name
+            let hash = json.string("model_sha256")
+            if hash.count != 64 || !hash.allSatisfy(\.isHexDigit) {
+                f.error(file, "closed_model_hash", "model_sha256: the SHA-256 of the ONNX model served", hash.isEmpty ? "none" : hash)
+            }
+            if json.string("retraining").lowercased() != "no" {
+                f.error(file, "closed_no_retraining", "retraining: No (the reference trainer's weights)", json.string("retraining"))
+            }
+            let transform = json.string("weight_transformations").lowercased()
+            if transform != "none" && !transform.contains("calibration list") {
+                f.error(file, "closed_weight_transformations",
+                        "none, or a quantization calibrated on the benchmark's calibration list", json.string("weight_transformations"))
+            }
+        }
+        let root = ctx.submitterPath
         if !fs.exists(root + "/src/" + ctx.model) && !fs.exists(root + "/src") {
             f.error(root, "code", "src/\(ctx.model)", "missing")
         }

@@ -59,6 +59,10 @@ public struct InferenceRuleBook: Sendable {
     public var minDurationMs: Int
     /// Largest accepted `mlperf_log_accuracy.json` after truncation (10 KiB).
     public var maxAccuracyLogBytes: Int
+    /// SwiftMLPerf's own benchmarks in this book (empty in the official tables). Closed results of these must also
+    /// record the model's SHA-256, use no retraining and no weight transformation other than a quantization
+    /// calibrated on the benchmark's calibration list.
+    public var suiteModels: Set<String> = []
 
     /// Versions of the official table shipped with SwiftMLPerf.
     public static let officialVersions = ["v5.1", "v6.1"]
@@ -106,13 +110,14 @@ public struct InferenceRuleBook: Sendable {
         book.version = version
         for b in benchmarks {
             book.models.append(b.name)
+            book.suiteModels.insert(b.name)
             for type in ["datacenter", "edge", "datacenter-edge"] {
                 book.requiredScenarios[type, default: [:]][b.name] = b.requiredScenarios
                 book.optionalScenarios[type, default: [:]][b.name] = []
             }
             book.accuracyTargets[b.name] = [AccuracyRequirement(metric: "acc", value: b.accuracyTargetPercent)]
             book.performanceSampleCount[b.name] = b.performanceSampleCount
-            book.datasetSize[b.name] = b.datasetSize
+            if b.datasetSize > 0 { book.datasetSize[b.name] = b.datasetSize }
             if let ns = b.serverLatencyNs { book.latencyConstraintNs[b.name] = ["Server": ns] }
             book.minQueries[b.name] = ["SingleStream": 1024, "MultiStream": 270336, "Server": 270336, "Offline": 1]
             book.offlineMinSamplesPerQuery[b.name] = 1
@@ -122,7 +127,9 @@ public struct InferenceRuleBook: Sendable {
     }
 
     /// The official model name `model` stands for, given an open-division `model_mapping.json`.
+    /// SwiftMLPerf's benchmarks are themselves in a book that has them (`swiftmlperf-1.0`), whatever the mapping.
     public func mlperfModel(_ model: String, extraMapping: [String: String]) -> String {
+        if suiteModels.contains(model) { return model }
         if let m = modelMapping[model] { return m }
         if let m = extraMapping[model] { return modelMapping[m] ?? m }
         return model

@@ -5,7 +5,7 @@ struct MLPerf: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mlperf",
         abstract: "MLPerf inference and training benchmarks, in one binary.",
-        subcommands: [SuiteCommand.self, LoadGenCommand.self, RunCommand.self, AccuracyCommand.self, TrainCommand.self, CheckCommand.self, BenchCommand.self]
+        subcommands: [SuiteCommand.self, LoadGenCommand.self, RunCommand.self, AccuracyCommand.self, TrainCommand.self, CheckCommand.self, SubmissionCommand.self, BenchCommand.self]
     )
 }
 

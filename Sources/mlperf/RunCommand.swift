@@ -5,6 +5,7 @@ import LoadGen
 import MLLog
 import ONNXRuntime
 import Serving
+import Submission
 import Benchmarks
 
 /// `mlperf run BENCH`: serve an ONNX model through ONNX Runtime, in process, under LoadGen.
@@ -152,7 +153,10 @@ struct RunCommand: ParsableCommand {
         options.configNotes = confFile?.notes(kind: .userConf) ?? []
         Console.err("running \(bench.name) \(scen.rawValue) \(testMode.rawValue) with \(sut.name) "
                     + "(batch ≤ \(sut.maxBatch), ORT \(runtime.version), \(threads) intra-op thread(s)) …")
+        // Energy over the whole LoadGen run (RAPL or NVML where the machine has them; otherwise the reason).
+        let energy = EnergyProbe()
         let result = try LoadGen.run(sut: sut, qsl: data.qsl, settings: settings, options: options)
+        try energy.finish().write(to: outDir + "/energy.json")
         line.finish()
         sut.shutdown()
 

@@ -1,6 +1,6 @@
 extension ConfigFile {
     /// The official benchmark table, compiled in (the official LoadGen compiles its mlperf.conf in the same way).
-    public static let builtinMLPerfConf = try! ConfigFile(name: "mlperf.conf", text: #"""
+    public static let builtinMLPerfConfText = #"""
 # The official MLPerf inference benchmark table (mlperf.conf, LoadGen 6.0.x), built into SwiftMLPerf.
 # Syntax: model.scenario.key = value; '*' matches any model or scenario. Times in ms, percentiles in %.
 # Seeds and accuracy_log_probability are honoured only from this built-in file.
@@ -161,7 +161,10 @@ rgat.Offline.min_query_count = 788379
 deepseek-r1.Offline.min_query_count = 4388
 whisper.Offline.min_query_count = 1633
 qwen3-vl-235b-a22b.Offline.min_query_count = 48289
-"""#)
+"""#
+
+    /// The built-in table, parsed.
+    public static let builtinMLPerfConf = try! ConfigFile(name: "mlperf.conf", text: builtinMLPerfConfText)
 
     /// Every model the built-in table names (plus the `*` defaults that apply to any other name).
     public static let officialModels: [String] = [
