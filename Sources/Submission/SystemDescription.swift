@@ -60,7 +60,8 @@ public struct SystemDescription: Sendable {
             JSONField("number_of_nodes", 1),
             JSONField("host_processor_model_name", .string(cpu.model)),
             JSONField("host_processors_per_node", .int(Int64(cpu.sockets))),
-            JSONField("host_processor_core_count", .int(Int64(cpu.coresPerSocket))),
+            // A string: the training package checker joins it into text and fails on a number.
+            JSONField("host_processor_core_count", .string(String(cpu.coresPerSocket))),
             JSONField("host_processor_frequency", .string(cpu.mhz.map { String(format: "%.0f MHz", $0) } ?? "")),
             JSONField("host_processor_caches", .string(cpu.cache ?? "")),
             JSONField("host_processor_interconnect", ""),
