@@ -65,7 +65,7 @@ let package = Package(
         // Scratch directories (removed at exit) and a python runner, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["ProjectEnvironment"], path: "Tests/TestSupport"),
         .testTarget(name: "MLLogTests", dependencies: ["MLLog"]),
-        .testTarget(name: "SubmissionTests", dependencies: ["Submission", "MLLog", "TestSupport"]),
+        .testTarget(name: "SubmissionTests", dependencies: ["Submission", "MLLog", "LoadGen", "TestSupport"]),
         .testTarget(name: "LoadGenTests", dependencies: ["LoadGen", "MLLog", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "MLLog", "Benchmarks", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),

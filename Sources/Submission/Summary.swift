@@ -136,19 +136,19 @@ public enum Summarizer {
         }
     }
 
-    /// Time to train per benchmark directory of `training/<submitter>/results/<system>/`.
+    /// Time to train per benchmark directory of `<root>/<submitter>/results/<system>/` (a training tree).
     public static func trainingRows(root: String, price: HourlyPrice?) -> [TrainingSummaryRow] {
         let fs = FileTree(root: root)
         var rows: [TrainingSummaryRow] = []
-        for submitter in fs.dirs("training") {
-            for system in fs.dirs("training/\(submitter)/results") {
+        for submitter in fs.dirs("") {
+            for system in fs.dirs("\(submitter)/results") {
                 var chips = (count: 1, kind: "CPU socket")
-                if let data = fs.contents("training/\(submitter)/systems/\(system).json"),
+                if let data = fs.contents("\(submitter)/systems/\(system).json"),
                    case .object(let fields)? = try? JSONParser.parse(bytes: [UInt8](data)) {
                     chips = SystemDescription(fields: fields).chips
                 }
-                for bench in fs.dirs("training/\(submitter)/results/\(system)") {
-                    let dir = "training/\(submitter)/results/\(system)/\(bench)"
+                for bench in fs.dirs("\(submitter)/results/\(system)") {
+                    let dir = "\(submitter)/results/\(system)/\(bench)"
                     let files = fs.files(dir).filter { $0.hasPrefix("result_") && $0.hasSuffix(".txt") }
                     let minutes = files.compactMap { timeToTrainMinutes(fs.path(dir + "/" + $0)) }.sorted()
                     var score: Double?, scoring: String

@@ -1,7 +1,8 @@
 import Foundation
 import MLLog
 
-/// Writes a training submission tree in the official layout (`<root>/training/<submitter>/`):
+/// Writes a training submission tree in the official layout (`<root>/<submitter>/`, the `<org>` folder the
+/// package checker takes):
 /// `systems/<system>.json` and `results/<system>/<benchmark>/result_<i>.txt` (spec: MLCommons training rules,
 /// "Submission layout"; the package checker reads it).
 public struct TrainingTreeWriter: Sendable {
@@ -16,7 +17,7 @@ public struct TrainingTreeWriter: Sendable {
         self.root = root; self.submitter = submitter; self.system = system
     }
 
-    public var base: String { "\(root)/training/\(submitter)" }
+    public var base: String { "\(root)/\(submitter)" }
     public var systemFile: String { "\(base)/systems/\(system).json" }
 
     /// Copies every `<benchmark>/result_*.txt` found under `resultsDirectory/<any system>/` (the layout

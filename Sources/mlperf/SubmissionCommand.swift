@@ -17,8 +17,9 @@ struct SubmissionCommand: ParsableCommand {
           mlperf submission check                         # a verdict per result, with reasons
           mlperf submission summarize --price-per-hour 0.10
 
-        The tree is --tree (default out/submission) in the official layout: \
-        <division>/<submitter>/{systems,src,results}/…, plus training/<submitter>/… for time-to-train results. \
+        The inference tree is --tree (default out/submission) in the official layout: \
+        <division>/<submitter>/{systems,src,results}/…; the training tree is --training-tree (default \
+        out/submission-training): <submitter>/{systems,results}/…. \
         The open division (default) maps SwiftMLPerf's benchmarks to an official model in model_mapping.json, so \
         the official submission checker can read the tree; the closed division holds SwiftMLPerf's benchmarks \
         under SwiftMLPerf's rule book (`check --version swiftmlperf-1.0`), which the official checker does not know.
@@ -33,6 +34,9 @@ struct TreeOptions: ParsableArguments {
     @Option(help: "closed | open | network.") var division: String = "open"
     @Option(help: "The submitting organisation (a directory name).") var submitter: String = "SwiftMLPerf"
     @Option(help: "The system's name in the tree (default: <cores>xCPU-ORT).") var system: String?
+    @Option(help: "The training tree's root (default: the tree's path + \"-training\").") var trainingTree: String?
+
+    var trainingRoot: String { trainingTree ?? tree + "-training" }
 
     var systemName: String {
         system ?? "\(ProcessInfo.processInfo.activeProcessorCount)xCPU-ORT"
@@ -64,6 +68,7 @@ struct SubmissionInitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Write systems/<system>.json from this machine (CPU, sockets, cores, memory, storage, GPUs, OS, ONNX Runtime).",
+        usage: "mlperf submission init [<options>]",
         discussion: """
         Fields that cannot be detected are written as "N/A". --system-json names a JSON object whose fields \
         replace the detected ones (e.g. {"status": "preview", "cooling": "air"}).
@@ -120,13 +125,14 @@ struct SubmissionAddCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Add the results of runs already made (a suite output) to the tree, running what is missing.",
+        usage: "mlperf submission add [<options>]",
         discussion: """
         For each benchmark and scenario of --from's suite.json: the performance run's logs go to \
         performance/run_1; the accuracy run of the same scenario goes to accuracy/ (run now, on the same model, \
         when --from has none); accuracy.txt gets the benchmark's line, the figure in the form the official \
         checker reads, and the hash of the accuracy log, which is then truncated as the official tool does. \
-        measurements.json records the model's SHA-256. The training logs under --from/training go to \
-        training/<submitter>/results/<system>/<benchmark>/.
+        measurements.json records the model's SHA-256. The training logs under --from/training go to the \
+        training tree, <submitter>/results/<system>/<benchmark>/.
 
         Example:
           mlperf submission add --from out/suite --benchmarks ncf,sentiment
@@ -183,7 +189,7 @@ struct SubmissionAddCommand: ParsableCommand {
             Console.out("Added \(writer.resultDirectory(benchmark: name, scenario: scenario)) (\(run["result"] ?? "?"), \(acc.line))")
             added += 1
         }
-        let training = try TrainingTreeWriter(root: options.tree, submitter: options.submitter, system: options.systemName)
+        let training = try TrainingTreeWriter(root: options.trainingRoot, submitter: options.submitter, system: options.systemName)
         let copied = try training.addResults(from: from + "/training/results", benchmarks: wanted)
         if copied > 0 {
             let system = TrainingTreeWriter.trainingSystem(
@@ -204,6 +210,7 @@ struct SubmissionCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check an inference submission tree: a verdict for every result, with its reasons.",
+        usage: "mlperf submission check [<options>]",
         discussion: """
         The rules are the MLCommons inference submission checker's (--version v6.1 or v5.1: the official tables), \
         or swiftmlperf-1.0 (the default): v6.1 plus SwiftMLPerf's benchmarks as closed-division models. Each \
@@ -212,7 +219,7 @@ struct SubmissionCheckCommand: ParsableCommand {
 
         Runs shorter than MLPerf's 600 s are errors, as for the official checker; --allow-short-runs reports them \
         as warnings (the result stays unacceptable to the official checker). Exit status 1 unless every result is \
-        accepted. Training trees: `mlperf check training TREE/training/<submitter>/results`.
+        accepted. Training trees: `mlperf check training out/submission-training/<submitter>/results/<system>`.
 
         Examples:
           mlperf submission check
@@ -256,6 +263,7 @@ struct SubmissionSummarizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "summarize",
         abstract: "The results table (text, the official CSV columns, JSON), the suite score, and per-chip, energy and cost figures.",
+        usage: "mlperf submission summarize [<options>]",
         discussion: """
         Results are those the checker accepts (--version, as for `check`); --allow-short-runs adds those rejected \
         only because a run was shorter than 600 s, marked so. Per chip: throughput divided by the accelerators, \
@@ -273,6 +281,7 @@ struct SubmissionSummarizeCommand: ParsableCommand {
           mlperf submission summarize --reference other-machine.json --weights ncf=2,sentiment=1
         """)
     @Option(help: "The submission tree's root.") var tree: String = "out/submission"
+    @Option(help: "The training tree's root (default: the tree's path + \"-training\").") var trainingTree: String?
     @Option(help: "v5.1 | v6.1 | swiftmlperf-1.0.") var version: String = "swiftmlperf-1.0"
     @Flag(help: "Include results rejected only for runs under 600 s.") var allowShortRuns = false
     @Option(help: "Reference results file (default: the shipped one).") var reference: String?
@@ -303,7 +312,7 @@ struct SubmissionSummarizeCommand: ParsableCommand {
         let report = checker.check(root: tree)
         let (rows, problems) = Summarizer.inferenceRows(report, root: tree, price: price, powerLog: ptd,
                                                         includeShortRuns: allowShortRuns)
-        let training = Summarizer.trainingRows(root: tree, price: price)
+        let training = Summarizer.trainingRows(root: trainingTree ?? tree + "-training", price: price)
         let ref = try reference.map { try ReferenceResults.read($0) } ?? ReferenceResults.builtIn()
         var scores: [SuiteScore] = []
         for division in ["closed", "open", "network"] {

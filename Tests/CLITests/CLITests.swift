@@ -23,6 +23,7 @@ struct NewcomerTests {
     static let commands: [[String]] = [
         [], ["suite"], ["loadgen"], ["run"], ["accuracy"], ["train"], ["check"], ["check", "training"],
         ["bench"], ["bench", "loadgen"], ["bench", "inference"], ["bench", "training"],
+        ["submission"], ["submission", "init"], ["submission", "add"], ["submission", "check"], ["submission", "summarize"],
     ]
 
     @Test("every --help reads well in 80 columns: no line too long, no hand-wrapped paragraph wrapped again",

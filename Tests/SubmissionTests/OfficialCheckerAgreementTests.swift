@@ -132,6 +132,11 @@ struct OfficialCheckerAgreementTests {
             try replaceRegex(t + "/open/NVIDIA/results/Jetson-Thor_TRT/llama3.1-8b-edge/SingleStream/accuracy/accuracy.txt",
                              #"'rouge1': '?[0-9.]+'?"#, "'rouge1': 1.5")
         },
+        Variant(name: "malformed detail log line") { t in
+            let file = t + "/" + llamaRun + "/performance/run_1/mlperf_log_detail.txt"
+            try (try String(contentsOfFile: file, encoding: .utf8)).replacingOccurrences(of: #""key": "effective_scenario""#, with: #""key": effective_scenario""#)
+                .write(toFile: file, atomically: true, encoding: .utf8)
+        },
         Variant(name: "stray file at the root") { t in
             try "x".write(toFile: t + "/notes.txt", atomically: true, encoding: .utf8)
         },
