@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets", "CBLAS", "TestSupport"]),
         // Runs the built `mlperf` binary as a user would.
-        .testTarget(name: "CLITests", dependencies: ["mlperf", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["mlperf", "Submission", "TestSupport"]),
         .testTarget(name: "ProjectEnvironmentTests", dependencies: ["ProjectEnvironment", "TestSupport"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Benchmarks", "LoadGen", "ONNXRuntime", "Datasets", "TestSupport"]),

@@ -144,6 +144,30 @@ public struct InferenceTreeWriter: Sendable {
         }
     }
 
+    /// Adds a compliance test of one result: `<scenario>/TESTxx/` with `performance/run_1/` (the test run's logs),
+    /// `verify_performance.txt`, and for TEST01 `verify_accuracy.txt` and `accuracy/` (its sampled accuracy log,
+    /// truncated, and `accuracy.txt` with the log's hash), as the official `run_verification.py` lays them out.
+    public func addCompliance(benchmark: String, scenario: String, test: ComplianceTest, runDirectory: String,
+                              performance: ComplianceTest.Verification,
+                              accuracy: ComplianceTest.Verification?) throws {
+        let fm = FileManager.default
+        let dir = resultDirectory(benchmark: benchmark, scenario: scenario) + "/" + test.rawValue
+        try? fm.removeItem(atPath: dir)
+        try fm.createDirectory(atPath: dir + "/performance/run_1", withIntermediateDirectories: true)
+        for name in ["mlperf_log_summary.txt", "mlperf_log_detail.txt"] {
+            try Self.copy(runDirectory + "/" + name, to: dir + "/performance/run_1/" + name)
+        }
+        try performance.text.write(toFile: dir + "/verify_performance.txt", atomically: true, encoding: .utf8)
+        if let accuracy {
+            try accuracy.text.write(toFile: dir + "/verify_accuracy.txt", atomically: true, encoding: .utf8)
+            try fm.createDirectory(atPath: dir + "/accuracy", withIntermediateDirectories: true)
+            let log = fm.contents(atPath: runDirectory + "/mlperf_log_accuracy.json") ?? Data()
+            try Self.truncated(log).write(to: URL(fileURLWithPath: dir + "/accuracy/mlperf_log_accuracy.json"))
+            try "\(test.rawValue): responses logged in performance mode, compared with the accuracy run (verify_accuracy.txt)\n\nhash=\(Self.sha256(log))\n"
+                .write(toFile: dir + "/accuracy/accuracy.txt", atomically: true, encoding: .utf8)
+        }
+    }
+
     /// Adds entries to `open/<submitter>/model_mapping.json`.
     public func mergeModelMapping(_ entries: [String: String]) throws {
         let path = base + "/model_mapping.json"

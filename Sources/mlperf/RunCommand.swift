@@ -56,6 +56,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Server/Offline: longest wait for a fuller batch, in µs (default 0).") var maxWaitUs: Int?
     @Option(help: "ONNX Runtime graph optimisation: disabled | basic | extended | all.") var graphOptimization: String = "all"
     @Option(help: "A user.conf to apply.") var conf: String?
+    @Option(help: "The audit.config to apply (default: audit.config in the current directory, if any).") var auditConfig: String?
     @Option(help: "The benchmark's data directory (default: its environment variable, else where set-up put it).") var dataDir: String?
     @Option(help: "Output directory (default out/run/<benchmark>/<scenario>-<mode>).") var out: String?
     @OptionGroup var overrides: SettingsOverrides
@@ -148,6 +149,10 @@ struct RunCommand: ParsableCommand {
         let line = Console.ProgressLine()
         var options = RunOptions(log: LogSettings(outputDirectory: outDir))
         options.model = bench.name
+        if let auditConfig {
+            guard FileManager.default.fileExists(atPath: auditConfig) else { throw ValidationError("--audit-config \(auditConfig): no such file") }
+            options.auditConfigPath = auditConfig
+        }
         options.cancellation = cancel
         options.progress = { line.update(progressText($0)) }
         options.configNotes = confFile?.notes(kind: .userConf) ?? []

@@ -1,4 +1,5 @@
 import Foundation
+import Submission
 import TestSupport
 import Testing
 
@@ -39,9 +40,12 @@ struct SubmissionCLITests {
         for (division, tree) in [("open", "sub-open"), ("closed", "sub-closed")] {
             let initR = try CLI.run(["submission", "init", "--tree", tree, "--division", division, "--system", "box"], in: dir)
             try #require(initR.status == 0, "\(initR.stderr)")
+            // The closed division runs TEST01 (ncf, as dlrm-v2, has no TEST04); the short runs are noisy on a
+            // shared machine, so the verdicts are compared with the official scripts below rather than required.
             let add = try CLI.run(["submission", "add", "--tree", tree, "--division", division, "--system", "box"], in: dir)
             try #require(add.status == 0, "\(add.stdout)\(add.stderr)")
         }
+        try Self.complianceVerdictsAgree(runs: dir + "/out/suite/ncf")
         let open = dir + "/sub-open"
         for scenario in ["SingleStream", "MultiStream", "Server", "Offline"] {
             let acc = try String(contentsOfFile: open + "/open/SwiftMLPerf/results/box/ncf/\(scenario)/accuracy/accuracy.txt", encoding: .utf8)
@@ -74,8 +78,14 @@ struct SubmissionCLITests {
         let mine = try CLI.run(["submission", "check", "--tree", "sub-open", "--allow-short-runs"], in: dir)
         #expect(mine.status == 0, "\(mine.stdout)")
         #expect(mine.stdout.contains("4 of 4 results accepted"))
-        let closed = try CLI.run(["submission", "check", "--tree", "sub-closed", "--allow-short-runs", "--json", "closed.json"], in: dir)
-        #expect(closed.status == 0, "\(closed.stdout)")
+        _ = try CLI.run(["submission", "check", "--tree", "sub-closed", "--allow-short-runs", "--json", "closed.json"], in: dir)
+        // Closed: everything holds but, on a noisy shared machine, possibly a TEST01 timing verification.
+        for r in try Self.report(dir + "/closed.json") {
+            let rules = (r["problems"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String }
+            #expect(rules.allSatisfy { $0 == "compliance" || $0.hasPrefix("TEST01.") }, "\(r["path"] ?? ""): \(rules)")
+        }
+        #expect(FileManager.default.fileExists(atPath: dir + "/sub-closed/closed/SwiftMLPerf/results/box/ncf/Offline/TEST01/verify_accuracy.txt"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/sub-closed/closed/SwiftMLPerf/results/box/ncf/Offline/TEST04"))
         // The official checker knows no ncf model for the closed division, and says so; so does our v6.1 check.
         let officialClosed = try Self.official(dir + "/sub-closed")
         #expect(officialClosed.accepted.isEmpty && officialClosed.errors.contains { $0.contains("has an invalid model ncf for closed/network division") })
@@ -87,7 +97,7 @@ struct SubmissionCLITests {
         try (try String(contentsOfFile: measurements, encoding: .utf8)).replacingOccurrences(of: #""weight_transformations": "none""#, with: #""weight_transformations": "pruned 50%""#)
             .write(toFile: measurements, atomically: true, encoding: .utf8)
         let broken = try CLI.run(["submission", "check", "--tree", "sub-closed", "--allow-short-runs"], in: dir)
-        #expect(broken.status == 1 && broken.stdout.contains("closed_weight_transformations"), "\(broken.stdout)")
+        #expect(broken.status == 1 && broken.stdout.contains("closed_weight_transformations: expected none, or a quantization"), "\(broken.stdout)")
 
         // Summary: the official CSV's columns, the score against the shipped reference, per-chip and cost figures.
         let sum = try CLI.run(["submission", "summarize", "--tree", "sub-open", "--allow-short-runs", "--price-per-hour", "0.5",
@@ -110,6 +120,39 @@ struct SubmissionCLITests {
         let pkg = try Subprocess.run(Python.project, ["-m", "mlperf_logging.package_checker", dir + "/sub-open-training/SwiftMLPerf",
                                                       "training", "6.1.0"], directory: dir)
         #expect((pkg.stdout + pkg.stderr).contains("PACKAGE CHECKER FOUND NO ERRORS"), "\(pkg.stdout)\(pkg.stderr)")
+    }
+
+    /// Our TEST01/TEST04 verifications against the official scripts (compliance/TEST0x/verify_*.py) on the same
+    /// runs: every TEST01 run made by `submission add` (and its retries) with the performance run it was made
+    /// against; TEST04's performance rule on the same pairs (its script reads only the two summaries).
+    static func complianceVerdictsAgree(runs: String) throws {
+        let compliance = URL(fileURLWithPath: oracle).deletingLastPathComponent().deletingLastPathComponent().path + "/compliance"
+        func official(_ script: String, _ args: [String]) throws -> Bool {
+            let r = try Subprocess.run(Python.project, [compliance + "/" + script] + args)
+            let out = r.stdout + r.stderr
+            guard out.contains("TEST PASS") || out.contains("TEST FAIL") else { throw TestFailure("\(script): \(out)") }
+            return out.contains("TEST PASS")
+        }
+        var compared = 0
+        for scenario in ["SingleStream", "MultiStream", "Server", "Offline"] {
+            for attempt in 1...3 {
+                let test = runs + "/\(scenario)-TEST01" + (attempt > 1 ? "-attempt\(attempt)" : "")
+                let perf = runs + "/\(scenario)-performance" + (attempt > 1 ? "-compliance\(attempt)" : "")
+                guard FileManager.default.fileExists(atPath: test + "/mlperf_log_detail.txt") else { continue }
+                let acc = runs + "/\(scenario)-accuracy/mlperf_log_accuracy.json"
+                let oursAcc = try ComplianceTest.verifyAccuracy(testLog: test + "/mlperf_log_accuracy.json", accuracyLog: acc).passed
+                let theirsAcc = try official("TEST01/verify_accuracy.py", ["-r", acc, "-t", test + "/mlperf_log_accuracy.json", "--dtype", "float32"])
+                #expect(oursAcc == theirsAcc, "\(test): TEST01 accuracy ours \(oursAcc), official \(theirsAcc)")
+                let ours01 = try ComplianceTest.test01.verifyPerformance(testRun: test, performanceRun: perf).passed
+                let theirs01 = try official("TEST01/verify_performance.py", ["-r", perf + "/mlperf_log_detail.txt", "-t", test + "/mlperf_log_detail.txt"])
+                #expect(ours01 == theirs01, "\(test): TEST01 performance ours \(ours01), official \(theirs01)")
+                let ours04 = try ComplianceTest.test04.verifyPerformance(testRun: test, performanceRun: perf).passed
+                let theirs04 = try official("TEST04/verify_performance.py", ["-r", perf + "/mlperf_log_summary.txt", "-t", test + "/mlperf_log_summary.txt"])
+                #expect(ours04 == theirs04, "\(test): TEST04 rule ours \(ours04), official \(theirs04)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 4)
     }
 
     @Test("bad input: no system file yet, no suite.json, a missing tree: one clear error each")

@@ -50,7 +50,8 @@ public enum NCFBenchmark {
                                           maxEpochs: request.maxEpochs ?? maxEpochs)
             return SwiftTrainingReport(sgemmFlops: outcome.sgemm.flops, sgemmSeconds: outcome.sgemm.seconds)
         },
-        pytorchScript: "references/pytorch/train_ncf.py")
+        pytorchScript: "references/pytorch/train_ncf.py",
+        complianceTests: ["TEST01"])  // as dlrm-v2: no TEST04
 
     /// HR@10 and NDCG@10 of one user's scores (candidate 0 is the positive). A negative scoring equal to the
     /// positive counts against it; a NaN positive is a miss.

@@ -49,7 +49,8 @@ public enum SentimentBenchmark {
                                           maxEpochs: request.maxEpochs ?? maxEpochs)
             return SwiftTrainingReport(sgemmFlops: outcome.sgemm.flops, sgemmSeconds: outcome.sgemm.seconds)
         },
-        pytorchScript: "references/pytorch/train_sentiment.py")
+        pytorchScript: "references/pytorch/train_sentiment.py",
+        complianceTests: ["TEST01"])  // as bert: no TEST04
 }
 
 /// The 1,000 test reviews, tokenised with the model's vocabulary, and accuracy over an accuracy log.
