@@ -160,8 +160,21 @@ public enum Summarizer {
                         score = minutes.isEmpty ? nil : minutes.reduce(0, +) / Double(minutes.count)
                         scoring = "mean of \(minutes.count) successful run\(minutes.count == 1 ? "" : "s") (olympic scoring needs ≥ 3; MLPerf asks for 5–10)"
                     }
-                    var energy: EnergyMeasurement? = EnergyMeasurement.read(fs.path(dir + "/energy.json"))
-                    if energy == nil { energy = .notMeasured("the training runs recorded no energy.json") }
+                    // Energy to train: the successful runs' energy_<i>.json, averaged like the times.
+                    let measured = files.compactMap { f -> EnergyMeasurement? in
+                        guard timeToTrainMinutes(fs.path(dir + "/" + f)) != nil else { return nil }
+                        let i = f.dropFirst("result_".count).dropLast(".txt".count)
+                        return EnergyMeasurement.read(fs.path(dir + "/energy_\(i).json"))
+                    }
+                    let joules = measured.compactMap(\.joules)
+                    var energy: EnergyMeasurement
+                    if !joules.isEmpty && joules.count == measured.count {
+                        energy = EnergyMeasurement(source: measured[0].source, joules: joules.reduce(0, +) / Double(joules.count),
+                                                   seconds: measured.map(\.seconds).reduce(0, +) / Double(measured.count),
+                                                   note: "mean over \(joules.count) run\(joules.count == 1 ? "" : "s")")
+                    } else {
+                        energy = .notMeasured(measured.first?.note ?? "the training runs recorded no energy_<i>.json")
+                    }
                     var cost: Double?, note = "no price given"
                     if let price, let score {
                         cost = price.perHour * score / 60

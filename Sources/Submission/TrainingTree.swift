@@ -20,7 +20,7 @@ public struct TrainingTreeWriter: Sendable {
     public var base: String { "\(root)/\(submitter)" }
     public var systemFile: String { "\(base)/systems/\(system).json" }
 
-    /// Copies every `<benchmark>/result_*.txt` found under `resultsDirectory/<any system>/` (the layout
+    /// Copies every `<benchmark>/result_*.txt` (and the `energy_*.json` measured with it) found under `resultsDirectory/<any system>/` (the layout
     /// `mlperf train` and `mlperf suite` write), keeping their numbering. Returns how many files were copied.
     public func addResults(from resultsDirectory: String, benchmarks: Set<String>?) throws -> Int {
         let fm = FileManager.default
@@ -29,14 +29,14 @@ public struct TrainingTreeWriter: Sendable {
             let sys = resultsDirectory + "/" + source
             for bench in ((try? fm.contentsOfDirectory(atPath: sys)) ?? []).sorted() where benchmarks?.contains(bench) ?? true {
                 let files = ((try? fm.contentsOfDirectory(atPath: sys + "/" + bench)) ?? [])
-                    .filter { $0.hasPrefix("result_") && $0.hasSuffix(".txt") }.sorted()
+                    .filter { ($0.hasPrefix("result_") && $0.hasSuffix(".txt")) || ($0.hasPrefix("energy_") && $0.hasSuffix(".json")) }.sorted()
                 guard !files.isEmpty else { continue }
                 let dest = "\(base)/results/\(system)/\(bench)"
                 try fm.createDirectory(atPath: dest, withIntermediateDirectories: true)
                 for f in files {
                     try? fm.removeItem(atPath: dest + "/" + f)
                     try fm.copyItem(atPath: sys + "/" + bench + "/" + f, toPath: dest + "/" + f)
-                    copied += 1
+                    if f.hasPrefix("result_") { copied += 1 }
                 }
             }
         }

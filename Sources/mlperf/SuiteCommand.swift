@@ -228,6 +228,7 @@ struct SuiteCommand: ParsableCommand {
         let cancel = CancellationFlag()
         Interrupt.install(cancel)
         let printer = ProgressPrinter()
+        let energy = TrainingEnergyRecorder()
         for attempt in 0..<2 {
             let runSeed = seed + UInt64(attempt)
             Console.out("\n== [1/3] \(bench.name): training the \(impl == "swift" ? "Swift" : "PyTorch") reference (seed \(runSeed)) "
@@ -241,7 +242,7 @@ struct SuiteCommand: ParsableCommand {
             let r: RunResult
             do {
                 r = try harness.runSingle(index: attempt, seed: runSeed, isCancelled: { cancel.isCancelled },
-                                          events: { printer.handle($0) })
+                                          events: { energy.handle($0); printer.handle($0) })
             } catch { throw TrainingCLIError(error.message) }
             if case .cancelled = r.status { throw ExitCode(130) }
             guard r.succeeded, let quality = r.bestQuality, FileManager.default.fileExists(atPath: onnx) else {

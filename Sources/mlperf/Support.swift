@@ -6,6 +6,8 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Submission
+import Training
 import LoadGen
 import ProjectEnvironment
 
@@ -142,4 +144,23 @@ func exitIfNoTest(_ result: TestResult, logs: String) throws {
     Console.err("No test was run: \(reason)")
     Console.err("Logs: \(logs)/  (the detail log has the error)")
     throw ExitCode(1)
+}
+
+/// Measures each training run's energy (RAPL or NVML where the machine has them, else the reason) from the
+/// harness's events, and writes `energy_<i>.json` beside `result_<i>.txt` (read by `mlperf submission summarize`).
+final class TrainingEnergyRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var probes: [Int: EnergyProbe] = [:]
+
+    func handle(_ event: HarnessEvent) {
+        switch event {
+        case .runStarted(let index, _, _, _, _):
+            lock.withLock { probes[index] = EnergyProbe() }
+        case .runFinished(let r):
+            guard let probe = lock.withLock({ probes.removeValue(forKey: r.index) }) else { return }
+            let dir = (r.logPath as NSString).deletingLastPathComponent
+            try? probe.finish().write(to: dir + "/energy_\(r.index).json")
+        case .progress: break
+        }
+    }
 }

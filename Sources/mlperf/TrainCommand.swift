@@ -129,13 +129,14 @@ struct TrainCommand: ParsableCommand {
         let cancel = CancellationFlag()
         Interrupt.install(cancel)
         let printer = ProgressPrinter()
+        let energy = TrainingEnergyRecorder()
         let harness = TrainingHarness(benchmark: bench, workload: workload, options: options,
                                       rulesets: rulesDir.map { RulesetStore(directory: URL(fileURLWithPath: $0)) } ?? .builtIn)
         print("mlperf train \(bench.name): \(runs) run\(runs == 1 ? "" : "s"), \(division), target \(bench.qualityMetric) \(bench.higherIsBetter ? "≥" : "≤") \(bench.target), ruleset \(ruleset ?? bench.rulesetID)")
         let result: TrainingResult
         do {
             result = try harness.run(isCancelled: { cancel.isCancelled },
-                                     events: { printer.handle($0) })
+                                     events: { energy.handle($0); printer.handle($0) })
         } catch { throw TrainingCLIError(error.message) }
         printer.summary(result)
         if let path = writeRCP {
