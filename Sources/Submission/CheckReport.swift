@@ -37,6 +37,9 @@ public struct ResultVerdict: Sendable, Codable {
     public var accuracy: [String: Double]
     /// Whether the compliance tests the division needs passed (always true in the open division).
     public var compliance: Bool
+    /// Whether the performance run itself passed (the official checker counts a required scenario as present then,
+    /// whatever its accuracy or compliance).
+    public var performanceValid = false
     public var problems: [CheckProblem]
     public var warnings: [CheckProblem]
 }

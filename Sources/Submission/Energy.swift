@@ -44,8 +44,11 @@ public struct RAPLMeter: Sendable {
     ///   no zones, or counters readable only by root).
     public init(root: String = "/sys/class/powercap") throws(SubmissionError) {
         self.root = root
+        // psys (the whole platform, on client CPUs) already contains the packages: left out.
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
-            .filter { $0.hasPrefix("intel-rapl:") && $0.split(separator: ":").count == 2 }.sorted()
+            .filter { $0.hasPrefix("intel-rapl:") && $0.split(separator: ":").count == 2 }
+            .filter { (try? String(contentsOfFile: "\(root)/\($0)/name", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) != "psys" }
+            .sorted()
         guard !names.isEmpty else {
             throw .missing("RAPL", hint: "no \(root)/intel-rapl:* package zones on this machine (virtual machines rarely expose them)")
         }
@@ -106,54 +109,74 @@ public final class NVMLMeter: @unchecked Sendable {
         energy = unsafeBitCast(e, to: EnergyFn.self)
         devices = handles
         var probe: UInt64 = 0
-        guard !handles.isEmpty, energy(handles[0], &probe) == 0 else {
+        guard !handles.isEmpty, handles.allSatisfy({ energy($0, &probe) == 0 }) else {
             throw .missing("NVML", hint: "no GPU reports its total energy")
         }
     }
 
     public var deviceCount: Int { devices.count }
 
-    /// Millijoules per device now.
-    public func snapshot() -> [UInt64] {
-        devices.map { d in var mj: UInt64 = 0; _ = energy(d, &mj); return mj }
+    /// Millijoules per device now; nil when a device's counter cannot be read.
+    public func snapshot() -> [UInt64]? {
+        var out: [UInt64] = []
+        for d in devices {
+            var mj: UInt64 = 0
+            guard energy(d, &mj) == 0 else { return nil }
+            out.append(mj)
+        }
+        return out
     }
 
     public func joules(from a: [UInt64], to b: [UInt64]) -> Double {
-        zip(a, b).reduce(0) { $0 + Double($1.1 &- $1.0) / 1000 }
+        zip(a, b).reduce(0) { $0 + (($1.1 >= $1.0) ? Double($1.1 - $1.0) / 1000 : 0) }
     }
 }
 
-/// Measures a stretch of work with the best meter this machine has (NVML for GPUs, else RAPL), or says why none.
+/// Measures a stretch of work with every meter this machine has — RAPL (CPU packages) and NVML (NVIDIA GPUs),
+/// added up, since a whole system draws both whichever did the work — or says why none.
+///
+/// Limits: RAPL counters wrap (at `max_energy_range_uj`, about 262 kJ: 20–45 minutes at 100–250 W); only one wrap
+/// between the two readings can be seen, so a longer stretch is reported with a note and should be measured with an
+/// external meter (a PTD log) instead.
 public struct EnergyProbe: Sendable {
-    private enum Meter { case rapl(RAPLMeter), nvml(NVMLMeter), none(String) }
-    private let meter: Meter
-    private let start: [UInt64]
+    private let rapl: RAPLMeter?
+    private let nvml: NVMLMeter?
+    private let why: String
+    private let raplStart: [UInt64]
+    private let nvmlStart: [UInt64]?
     private let started: Double
 
     /// Takes the first reading. `powercapRoot` and `nvmlLibrary` are where to look (tests point them at copies).
     public init(powercapRoot: String = "/sys/class/powercap", nvmlLibrary: String = "libnvidia-ml.so.1") {
-        func why(_ e: SubmissionError) -> String { if case .missing(_, let hint) = e { return hint }; return e.description }
-        do { meter = .nvml(try NVMLMeter(library: nvmlLibrary)) } catch let gpu {
-            do { meter = .rapl(try RAPLMeter(root: powercapRoot)) } catch let cpu {
-                meter = .none("not measured: " + why(cpu) + "; " + why(gpu))
-            }
-        }
-        switch meter {
-        case .rapl(let r): start = r.snapshot()
-        case .nvml(let n): start = n.snapshot()
-        case .none: start = []
-        }
+        func hint(_ e: SubmissionError) -> String { if case .missing(_, let h) = e { return h }; return e.description }
+        var reasons: [String] = []
+        var r: RAPLMeter? = nil, n: NVMLMeter? = nil
+        do { r = try RAPLMeter(root: powercapRoot) } catch { reasons.append(hint(error)) }
+        do { n = try NVMLMeter(library: nvmlLibrary) } catch { reasons.append(hint(error)) }
+        rapl = r; nvml = n
+        why = "not measured: " + reasons.joined(separator: "; ")
+        raplStart = r?.snapshot() ?? []
+        nvmlStart = n?.snapshot()
         started = Self.now()
     }
 
     /// The energy since `init`.
     public func finish() -> EnergyMeasurement {
         let seconds = Self.now() - started
-        switch meter {
-        case .rapl(let r): return EnergyMeasurement(source: "RAPL", joules: r.joules(from: start, to: r.snapshot()), seconds: seconds)
-        case .nvml(let n): return EnergyMeasurement(source: "NVML", joules: n.joules(from: start, to: n.snapshot()), seconds: seconds)
-        case .none(let why): return .notMeasured(why, seconds: seconds)
+        var joules = 0.0, sources: [String] = [], notes: [String] = []
+        if let rapl {
+            joules += rapl.joules(from: raplStart, to: rapl.snapshot())
+            sources.append("RAPL")
+            let range = Double(rapl.zones.map(\.range).min() ?? .max) / 1e6
+            if seconds * 250 > range { notes.append(String(format: "RAPL counters wrap every %.0f kJ; over %.0f s a second wrap may be missed", range / 1000, seconds)) }
         }
+        if let nvml {
+            if let a = nvmlStart, let b = nvml.snapshot() { joules += nvml.joules(from: a, to: b); sources.append("NVML") }
+            else { notes.append("NVML energy could not be read") }
+        }
+        guard !sources.isEmpty else { return .notMeasured(why, seconds: seconds) }
+        return EnergyMeasurement(source: sources.joined(separator: "+"), joules: joules, seconds: seconds,
+                                 note: notes.isEmpty ? nil : notes.joined(separator: "; "))
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }
@@ -199,15 +222,26 @@ public struct PTDLog: Sendable {
             throw .invalid(file: path, line: nil, expected: "samples covering \(Self.format(begin)) to \(Self.format(end))",
                            found: samples.isEmpty ? "none" : "\(Self.format(samples.first!.time)) to \(Self.format(samples.last!.time))")
         }
+        // Piecewise-linear power between samples, held flat before the first and after the last one inside the
+        // window; integrated exactly over [begin, end].
+        func watts(at t: Double) -> Double {
+            if t <= first.time { return first.watts }
+            if t >= last.time { return last.watts }
+            let i = inside.lastIndex { $0.time <= t }!
+            let a = inside[i], b = inside[i + 1]
+            return a.watts + (b.watts - a.watts) * (t - a.time) / (b.time - a.time)
+        }
         var joules = 0.0
-        for (a, b) in zip(inside, inside.dropFirst()) {
-            if b.time - a.time > Self.maxGapSeconds {
+        for (a, b) in zip(inside, inside.dropFirst()) where b.time - a.time > Self.maxGapSeconds {
+            if b.time > begin && a.time < end {
                 throw .invalid(file: path, line: b.line, expected: "a sample at least every \(Self.maxGapSeconds) s",
                                found: String(format: "a gap of %.1f s before this line", b.time - a.time))
             }
-            let lo = max(a.time, begin), hi = min(b.time, end)
-            guard hi > lo else { continue }
-            joules += (hi - lo) * (a.watts + b.watts) / 2
+        }
+        var knots = [begin] + inside.map(\.time).filter { $0 > begin && $0 < end } + [end]
+        knots.sort()
+        for (t0, t1) in zip(knots, knots.dropFirst()) where t1 > t0 {
+            joules += (t1 - t0) * (watts(at: t0) + watts(at: t1)) / 2
         }
         return EnergyMeasurement(source: "PTD log", joules: joules, seconds: end - begin,
                                  note: "\((path as NSString).lastPathComponent), \(inside.count) samples")

@@ -76,9 +76,26 @@ struct FileTree: Sendable {
 
 /// Python `re.match` (anchored at the start, not the end) for the checker's accuracy patterns.
 enum PythonRegex {
+    /// ICU reads a `{` or `}` that belongs to no repeat count as an error, where Python takes it literally (the
+    /// official F1 pattern is `^{…}`): such braces are escaped.
+    static func icuPattern(_ python: String) -> String {
+        var out = "", chars = Array(python), i = 0, inQuantifier = false
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\\", i + 1 < chars.count { out.append(c); out.append(chars[i + 1]); i += 2; continue }
+            if c == "{" {
+                if i + 1 < chars.count && chars[i + 1].isNumber { inQuantifier = true; out.append(c) } else { out += "\\{" }
+            } else if c == "}" {
+                if inQuantifier { inQuantifier = false; out.append(c) } else { out += "\\}" }
+            } else { out.append(c) }
+            i += 1
+        }
+        return out
+    }
+
     /// The first capture group of `pattern` matched at the start of `line`, or nil.
     static func matchFirstGroup(_ pattern: String, _ line: String) -> String? {
-        guard let re = try? NSRegularExpression(pattern: pattern) else { return nil }
+        guard let re = try? NSRegularExpression(pattern: icuPattern(pattern)) else { return nil }
         let range = NSRange(line.startIndex..., in: line)
         guard let m = re.firstMatch(in: line, options: [.anchored], range: range), m.numberOfRanges > 1,
               let r = Range(m.range(at: 1), in: line) else { return nil }

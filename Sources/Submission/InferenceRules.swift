@@ -26,6 +26,8 @@ public struct InferenceRuleBook: Sendable {
     public var optionalScenarios: [String: [String: [String]]]
     public var accuracyTargets: [String: [AccuracyRequirement]]
     public var accuracyUpperLimits: [String: [AccuracyRequirement]]
+    /// TEST01's allowed accuracy change in percent per model and metric (default 1 %, 0.1 % for "99.9" models).
+    public var accuracyDeltaPercent: [String: [String: Double]]
     public var performanceSampleCount: [String: Int]
     /// The least `effective_accuracy_sample_count` of an accuracy run (the performance sample count when absent).
     public var accuracySampleCount: [String: Int]
@@ -90,6 +92,7 @@ public struct InferenceRuleBook: Sendable {
             version: version, qslSeed: seed("qsl_rng_seed"), sampleIndexSeed: seed("sample_index_rng_seed"),
             scheduleSeed: seed("schedule_rng_seed"), models: v.models, requiredScenarios: required,
             optionalScenarios: optional, accuracyTargets: v.accuracyTarget, accuracyUpperLimits: v.accuracyUpperLimit,
+            accuracyDeltaPercent: v.accuracyDeltaPerc,
             performanceSampleCount: v.performanceSampleCount, accuracySampleCount: v.accuracySampleCount,
             datasetSize: v.datasetSize, latencyConstraintNs: v.latencyConstraint,
             minQueries: v.minQueries, modelMapping: v.modelMapping, resultField: v.resultField,
@@ -164,6 +167,7 @@ private struct OfficialTable: Decodable {
         var scenarios: [String: [String: [String]]]
         var accuracyTarget: [String: [AccuracyRequirement]]
         var accuracyUpperLimit: [String: [AccuracyRequirement]]
+        var accuracyDeltaPerc: [String: [String: Double]]
         var performanceSampleCount: [String: Int]
         var accuracySampleCount: [String: Int]
         var datasetSize: [String: Int]
@@ -193,6 +197,7 @@ private struct OfficialTable: Decodable {
             scenarios = s
             accuracyTarget = try get("accuracy-target", [String: [AccuracyRequirement]].self)
             accuracyUpperLimit = try get("accuracy-upper-limit", [String: [AccuracyRequirement]].self)
+            accuracyDeltaPerc = try get("accuracy-delta-perc", [String: [String: Double]].self)
             performanceSampleCount = try get("performance-sample-count", [String: Int].self)
             accuracySampleCount = try get("accuracy-sample-count", [String: Int].self)
             datasetSize = try get("dataset-size", [String: Int].self)

@@ -88,6 +88,12 @@ public struct InferenceTreeWriter: Sendable {
     public func add(_ r: InferenceResultInput, officialModel: String?, mlperfConf: String) throws {
         let fm = FileManager.default
         let dir = resultDirectory(benchmark: r.benchmark, scenario: r.scenario)
+        // Every input first: a failed add leaves the previous result as it was.
+        for file in ["mlperf_log_summary.txt", "mlperf_log_detail.txt"].map({ r.performanceDirectory + "/" + $0 })
+            + ["mlperf_log_summary.txt", "mlperf_log_detail.txt", "mlperf_log_accuracy.json"].map({ r.accuracyDirectory + "/" + $0 })
+        where !fm.fileExists(atPath: file) {
+            throw SubmissionError.missing(file, hint: "the run did not write it; run the benchmark again")
+        }
         try? fm.removeItem(atPath: dir)
         let perf = dir + "/performance/run_1", acc = dir + "/accuracy"
         try fm.createDirectory(atPath: perf, withIntermediateDirectories: true)

@@ -65,8 +65,15 @@ public struct SuiteScore: Sendable, Codable {
                 caveats.append("\(r.benchmark) \(r.scenario): not in the reference, not scored")
                 continue
             }
+            guard ref.units == r.units else {
+                caveats.append("\(r.benchmark) \(r.scenario): in \(r.units) here but \(ref.units) in the reference, not scored")
+                continue
+            }
             let w = weights[r.benchmark] ?? 1
-            guard w > 0, r.value > 0, ref.value > 0 else { continue }
+            guard w > 0, r.value > 0, ref.value > 0 else {
+                caveats.append("\(r.benchmark) \(r.scenario): left out (weight \(w), value \(r.value))")
+                continue
+            }
             let lowerIsBetter = r.units.hasPrefix("Latency") || r.units == "minutes"
             ratios.append(Ratio(benchmark: r.benchmark, scenario: r.scenario, ours: r.value, reference: ref.value,
                                 ratio: lowerIsBetter ? ref.value / r.value : r.value / ref.value, weight: w))

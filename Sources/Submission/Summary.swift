@@ -74,15 +74,15 @@ public struct TrainingSummaryRow: Sendable, Codable {
 }
 
 public enum Summarizer {
-    /// Rows for the accepted results of `report` (and, with `includeShortRuns`, for those rejected only because a
-    /// run was shorter than 600 s, marked so in `notes`).
+    /// Rows for the accepted results of `report`; a result accepted only because short runs were allowed (its
+    /// `min_duration` warning) says so in `notes`.
     public static func inferenceRows(_ report: CheckReport, root: String, price: HourlyPrice?,
-                                     powerLog: PTDLog?, includeShortRuns: Bool) -> (rows: [SummaryRow], problems: [String]) {
+                                     powerLog: PTDLog?) -> (rows: [SummaryRow], problems: [String]) {
         var rows: [SummaryRow] = [], problems: [String] = []
         let fs = FileTree(root: root)
         for r in report.results {
-            let shortOnly = !r.accepted && !r.problems.isEmpty && r.problems.allSatisfy { $0.rule == "min_duration" }
-            guard r.accepted || (includeShortRuns && shortOnly), let value = r.value else { continue }
+            guard r.accepted, let value = r.value else { continue }
+            let short = r.warnings.contains { $0.rule == "min_duration" }
             guard let data = fs.contents("\(r.division)/\(r.submitter)/systems/\(r.system).json"),
                   case .object(let fields)? = try? JSONParser.parse(bytes: [UInt8](data)) else { continue }
             let sys = SystemJSON(fields: fields)
@@ -96,7 +96,7 @@ public enum Summarizer {
             }
             if energy == nil { energy = .notMeasured("no energy.json beside the result and no --power-log") }
             var notes = [sys.string("hw_notes"), sys.string("sw_notes")].filter { !$0.isEmpty }.joined(separator: ". ")
-            if !r.accepted { notes += (notes.isEmpty ? "" : ". ") + "run shorter than MLPerf's 600 s" }
+            if short { notes += (notes.isEmpty ? "" : ". ") + "run shorter than MLPerf's 600 s" }
             let throughput = r.scenario == "Offline" || r.scenario == "Server" || r.scenario == "Interactive"
             var cost: Double?, costNote = "no price given"
             if let price, let rate, rate > 0 {
@@ -160,7 +160,7 @@ public enum Summarizer {
                         score = minutes.isEmpty ? nil : minutes.reduce(0, +) / Double(minutes.count)
                         scoring = "mean of \(minutes.count) successful run\(minutes.count == 1 ? "" : "s") (olympic scoring needs ≥ 3; MLPerf asks for 5–10)"
                     }
-                    // Energy to train: the successful runs' energy_<i>.json, averaged like the times.
+                    // Energy to train: the plain mean of the successful runs' energy_<i>.json.
                     let measured = files.compactMap { f -> EnergyMeasurement? in
                         guard timeToTrainMinutes(fs.path(dir + "/" + f)) != nil else { return nil }
                         let i = f.dropFirst("result_".count).dropLast(".txt".count)

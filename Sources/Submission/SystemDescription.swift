@@ -5,9 +5,9 @@ import MLLog
 /// package checker reads the same names), filled from the machine and overridable from a file.
 ///
 /// Detected here (Linux): CPU model, sockets and cores per socket (`/proc/cpuinfo`), memory (`/proc/meminfo`),
-/// storage capacity and type (`statfs` of the tree, `/sys/block/*/queue/rotational`), NVIDIA accelerators and their
-/// count and memory (`/proc/driver/nvidia/gpus/*/information`, written by the NVIDIA driver; NVML itself is not
-/// linked), the OS (`/etc/os-release`, kernel release). What cannot be detected is written as "N/A" where the
+/// storage capacity and type (`statfs` of the tree, `/sys/block/*/queue/rotational`), NVIDIA accelerators: their
+/// model and count (`/proc/driver/nvidia/gpus/*/information`, written by the NVIDIA driver; their memory is not
+/// detected), the OS (`/etc/os-release`, kernel release). Memory is in GiB, written "GB" as submitters do. What cannot be detected is written as "N/A" where the
 /// checker wants a meaningful value, so that the file passes and says plainly that it is unknown.
 public struct SystemDescription: Sendable {
     /// Field name → value, in the order the file is written.

@@ -43,7 +43,11 @@ struct TreeOptions: ParsableArguments {
     }
 
     func writer() throws -> InferenceTreeWriter {
-        try InferenceTreeWriter(root: tree, division: division, submitter: submitter, system: systemName)
+        if division == "network" {
+            throw ValidationError("--division network needs results from a network SUT (\"Network SUT\" in its name) and the "
+                                  + "network fields of the system description, which `mlperf run` does not make yet; use closed or open")
+        }
+        return try InferenceTreeWriter(root: tree, division: division, submitter: submitter, system: systemName)
     }
 }
 
@@ -318,6 +322,12 @@ struct SubmissionCheckCommand: ParsableCommand {
             for g in closed[r.path] ?? [] { Console.out("    closed would need: \(g.rule): \(g.expected) (found \(g.found))") }
         }
         for p in report.treeProblems { Console.out("TREE \(p)") }
+        let mapped = Set(report.results.filter { $0.division == "open" && $0.mlperfModel == $0.model }.map(\.model))
+            .filter { checker.rules.suiteModels.contains($0) }
+        if !mapped.isEmpty {
+            Console.out("note: \(mapped.sorted().joined(separator: ", ")) checked as SwiftMLPerf's own benchmark\(mapped.count == 1 ? "" : "s"); the official checker "
+                        + "reads model_mapping.json and judges \(mapped.count == 1 ? "it" : "them") as \(openDivisionOfficialModel) (see --version v6.1)")
+        }
         Console.out("\(report.accepted.count) of \(report.results.count) results accepted; "
                     + "\(report.treeProblems.count) tree problem\(report.treeProblems.count == 1 ? "" : "s"); rules \(version). "
                     + (report.passed ? "SUMMARY: submission looks OK" : "SUMMARY: submission has errors"))
@@ -379,10 +389,9 @@ struct SubmissionSummarizeCommand: ParsableCommand {
             weightMap[String(kv[0])] = w
         }
         var checker = InferenceChecker(rules: try ruleBook(version))
-        checker.allowShortRuns = false
+        checker.allowShortRuns = allowShortRuns
         let report = checker.check(root: tree)
-        let (rows, problems) = Summarizer.inferenceRows(report, root: tree, price: price, powerLog: ptd,
-                                                        includeShortRuns: allowShortRuns)
+        let (rows, problems) = Summarizer.inferenceRows(report, root: tree, price: price, powerLog: ptd)
         let training = Summarizer.trainingRows(root: trainingTree ?? tree + "-training", price: price)
         let ref = try reference.map { try ReferenceResults.read($0) } ?? ReferenceResults.builtIn()
         var scores: [SuiteScore] = []
@@ -411,8 +420,8 @@ struct SubmissionSummarizeCommand: ParsableCommand {
             Console.out("Wrote the reference results \(writeReference)")
         }
         if rows.isEmpty && training.isEmpty {
-            let short = report.results.filter { !$0.accepted && $0.problems.allSatisfy { $0.rule == "min_duration" } }.count
-            throw ValidationError("no results to summarize in \(tree)" + (short > 0 ? " (\(short) rejected only for runs under 600 s: add --allow-short-runs)" : ""))
+            let short = report.results.filter { !$0.accepted && $0.problems.contains { $0.rule == "min_duration" } }.count
+            throw ValidationError("no results to summarize in \(tree)" + (short > 0 ? " (\(short) rejected for runs under 600 s: --allow-short-runs takes them, if nothing else is wrong)" : ""))
         }
     }
 

@@ -84,6 +84,14 @@ struct EnergyAndCostTests {
         #expect(PTDLog.parseTime("11-30-2026 15:45:25.450") == 1_796_053_525.45)
     }
 
+    @Test("PTD log: a window a little wider than the samples is integrated whole, the edge samples held")
+    func ptdEdges() throws {
+        let start = 1_790_000_000.0
+        let log = try PTDLog(path: try Self.ptdLog(start: start + 1.5, watts: Array(repeating: 100, count: 18)))
+        let m = try log.energy(begin: start, end: start + 20)  // samples from +1.5 s to +18.5 s
+        #expect(abs((m.joules ?? 0) - 2000) < 1e-6 && abs((m.averageWatts ?? 0) - 100) < 1e-9, "\(m)")
+    }
+
     @Test("PTD log with a gap inside the run, or not covering it: one error naming the line")
     func ptdGaps() throws {
         let start = 1_790_000_000.0
@@ -138,6 +146,8 @@ struct EnergyAndCostTests {
         #expect(s.caveats.contains { $0.contains("d Offline: not in the reference") })
         #expect(s.caveats.contains { $0.hasPrefix("subset:") && $0.contains("c Offline") })
         #expect(s.caveats.contains { $0.hasPrefix("mixed scenarios") })
+        let units = SuiteScore.compute(division: "open", results: [("a", "Offline", 10, "Tokens/s")], reference: reference, weights: [:])
+        #expect(units.score == nil && units.caveats.contains { $0.contains("in Tokens/s here but Samples/s in the reference") })
     }
 
     @Test("chips: accelerators when there are some, else CPU sockets")

@@ -1,6 +1,6 @@
 import Foundation
 import LoadGen
-import Submission
+@testable import Submission
 import Testing
 import TestSupport
 
@@ -51,5 +51,20 @@ struct TreeWriterTests {
         #expect(throws: SubmissionError.self) { try InferenceTreeWriter(root: "/tmp/x", division: "closed", submitter: "My Org", system: "s") }
         #expect(throws: SubmissionError.self) { try InferenceTreeWriter(root: "/tmp/x", division: "private", submitter: "o", system: "s") }
         #expect(throws: SubmissionError.self) { try InferenceTreeWriter(root: "/tmp/x", division: "open", submitter: "o", system: ".s") }
+    }
+}
+
+@Suite("the official accuracy patterns")
+struct AccuracyPatternTests {
+    @Test("every pattern of the official table compiles, with Python's meaning (the F1 pattern's literal '{')")
+    func patterns() throws {
+        let rules = try InferenceRuleBook.official("v6.1")
+        for (name, p) in rules.accuracyPatterns {
+            #expect((try? NSRegularExpression(pattern: PythonRegex.icuPattern(p))) != nil, "\(name): \(p)")
+        }
+        #expect(PythonRegex.matchFirstGroup(rules.accuracyPatterns["F1"]!, #"{"exact_match": 83.5, "f1": 90.874}"#) == "90.874")
+        #expect(PythonRegex.matchFirstGroup(rules.accuracyPatterns["acc"]!, "accuracy=76.456%, good=38228, total=50000") == "76.456")
+        #expect(PythonRegex.matchFirstGroup(rules.accuracyPatterns["mAP"]!, "mAP=37.552%") == "37.552")
+        #expect(PythonRegex.matchFirstGroup(rules.accuracyPatterns["acc"]!, "  accuracy=1") == nil)  // anchored at the start
     }
 }
