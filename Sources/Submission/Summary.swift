@@ -94,7 +94,7 @@ public enum Summarizer {
                let e = d.string("power_end").flatMap(PTDLog.parseTime) {
                 do { energy = try powerLog.energy(begin: b, end: e) } catch { problems.append("\(r.path): \(error)") }
             }
-            if energy == nil { energy = .notMeasured("no energy.json beside the result and no --power-log") }
+            if energy == nil { energy = .notMeasured("not measured: no energy.json beside the result and no --power-log") }
             var notes = [sys.string("hw_notes"), sys.string("sw_notes")].filter { !$0.isEmpty }.joined(separator: ". ")
             if short { notes += (notes.isEmpty ? "" : ". ") + "run shorter than MLPerf's 600 s" }
             let throughput = r.scenario == "Offline" || r.scenario == "Server" || r.scenario == "Interactive"
@@ -173,7 +173,7 @@ public enum Summarizer {
                                                    seconds: measured.map(\.seconds).reduce(0, +) / Double(measured.count),
                                                    note: "mean over \(joules.count) run\(joules.count == 1 ? "" : "s")")
                     } else {
-                        energy = .notMeasured(measured.first?.note ?? "the training runs recorded no energy_<i>.json")
+                        energy = .notMeasured(measured.first?.note ?? "not measured: the training runs recorded no energy_<i>.json")
                     }
                     var cost: Double?, note = "no price given"
                     if let price, let score {

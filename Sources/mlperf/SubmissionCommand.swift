@@ -438,7 +438,7 @@ struct SubmissionSummarizeCommand: ParsableCommand {
         }
         if let r = rows.first(where: { $0.costPerMillionInferences != nil }) ?? rows.first {
             t += "Chips: \(r.chips) \(r.chipKind)\(r.chips == 1 ? "" : "s") (from systems/\(r.platform).json). "
-            t += "Energy: " + (r.energy.map { $0.joules != nil ? "\($0.source), \(f($0.averageWatts)) W average" : "not measured (\($0.note ?? ""))" } ?? "-") + ". "
+            t += "Energy: " + (r.energy.map { $0.joules != nil ? "\($0.source), \(f($0.averageWatts)) W average" : ($0.note ?? "not measured") } ?? "-") + ". "
             t += "Cost: " + (r.costPerMillionInferences != nil ? "per million inferences = price per hour / 3600 / samples per second × 10⁶" : r.costNote) + ".\n"
         }
         if rows.contains(where: { $0.notes.contains("600 s") }) { t += "Results from runs shorter than 600 s are marked in summary.csv's notes.\n" }
@@ -446,7 +446,7 @@ struct SubmissionSummarizeCommand: ParsableCommand {
             t += "\nTraining results (time to train)\n"
             for r in training {
                 t += "  \(r.benchmark) on \(r.system): \(f(r.minutes, "%.3f")) min — \(r.scoring); cost to train \(f(r.costToTrain, "%.5f")) (\(r.costNote)); "
-                    + "energy: " + (r.energy.map { $0.joules != nil ? "\(f($0.joules)) J (\($0.source))" : "not measured (\($0.note ?? ""))" } ?? "-") + "\n"
+                    + "energy: " + (r.energy.map { $0.joules != nil ? "\(f($0.joules)) J (\($0.source))" : ($0.note ?? "not measured") } ?? "-") + "\n"
             }
         }
         for s in scores {

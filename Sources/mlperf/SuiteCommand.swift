@@ -243,6 +243,7 @@ struct SuiteCommand: ParsableCommand {
             do {
                 r = try harness.runSingle(index: attempt, seed: runSeed, isCancelled: { cancel.isCancelled },
                                           events: { energy.handle($0); printer.handle($0) })
+                energy.handle(.runFinished(r))  // runSingle reports no runFinished of its own
             } catch { throw TrainingCLIError(error.message) }
             if case .cancelled = r.status { throw ExitCode(130) }
             guard r.succeeded, let quality = r.bestQuality, FileManager.default.fileExists(atPath: onnx) else {
