@@ -27,7 +27,7 @@ let package = Package(
         // Time-to-train harness: runs, scoring, RCP, compliance rules.
         .target(name: "Training", dependencies: ["MLLog", "ProjectEnvironment"], resources: [.copy("Rulesets")]),
         // Submission trees, the inference checker, summaries, the suite score and normalization (chips, power, cost).
-        .target(name: "Submission", dependencies: ["MLLog", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Submission", dependencies: ["MLLog", "Training", .product(name: "Crypto", package: "swift-crypto")],
                 resources: [.copy("Rules")]),
         // The suite: one folder per benchmark (data, split, QSL, model contract, metric, target, closed rules,
         // trainers) and the registry that lists them.

@@ -1,5 +1,6 @@
 import Foundation
 import MLLog
+import Training
 
 /// An hourly price, for cost figures (DAWNBench's cost to train and cost per million inferences).
 public struct HourlyPrice: Sendable, Codable, Equatable {
@@ -63,7 +64,7 @@ public struct TrainingSummaryRow: Sendable, Codable {
     public var system: String
     public var runs: Int
     public var successfulRuns: Int
-    /// Minutes: the olympic mean (fastest and slowest dropped) with ≥ 3 successful runs, else the plain mean.
+    /// Minutes: the official olympic score (`OlympicScore`) where the runs allow one, else the plain mean.
     public var minutes: Double?
     public var scoring: String
     public var chips: Int
@@ -151,14 +152,15 @@ public enum Summarizer {
                     let dir = "\(submitter)/results/\(system)/\(bench)"
                     let files = fs.files(dir).filter { $0.hasPrefix("result_") && $0.hasSuffix(".txt") }
                     let minutes = files.compactMap { timeToTrainMinutes(fs.path(dir + "/" + $0)) }.sorted()
+                    // The official olympic score where the runs allow one; else, labelled, the plain mean.
+                    let olympic = OlympicScore(successfulMinutes: minutes, failed: files.count - minutes.count)
                     var score: Double?, scoring: String
-                    if minutes.count >= 3 {
-                        let kept = minutes.dropFirst().dropLast()
-                        score = kept.reduce(0, +) / Double(kept.count)
-                        scoring = "olympic mean of \(minutes.count) successful runs (fastest and slowest dropped)"
+                    if let m = olympic.minutes {
+                        score = m
+                        scoring = "olympic mean of \(olympic.counted.count) of \(minutes.count) successful runs"
                     } else {
                         score = minutes.isEmpty ? nil : minutes.reduce(0, +) / Double(minutes.count)
-                        scoring = "mean of \(minutes.count) successful run\(minutes.count == 1 ? "" : "s") (olympic scoring needs ≥ 3; MLPerf asks for 5–10)"
+                        scoring = "mean of \(minutes.count) successful run\(minutes.count == 1 ? "" : "s") (no olympic score: \(olympic.invalidReason ?? ""); MLPerf asks for 5–10 runs)"
                     }
                     // Energy to train: the plain mean of the successful runs' energy_<i>.json.
                     let measured = files.compactMap { f -> EnergyMeasurement? in
@@ -189,14 +191,13 @@ public enum Summarizer {
         return rows
     }
 
-    /// Minutes from `run_start` to `run_stop` of a training log whose `run_stop` status is success, else nil.
+    /// Minutes of a training log's timed region (`TimedRegion`: as the official result summarizer reads it) when
+    /// its `run_stop` status is success, else nil.
     public static func timeToTrainMinutes(_ path: String) -> Double? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let parsed = MLLogParser.parse(bytes: [UInt8](data))
-        guard let start = parsed.entries.first(where: { $0.record.key == "run_start" }),
-              let stop = parsed.entries.last(where: { $0.record.key == "run_stop" }),
-              stop.record.metadata("status")?.stringValue == "success" else { return nil }
-        return (stop.record.timeMs - start.record.timeMs) / 60_000
+        let region = TimedRegion(MLLogParser.parse(bytes: [UInt8](data)).entries)
+        guard region.succeeded, let ms = region.milliseconds else { return nil }
+        return ms / 60_000
     }
 
     /// The official summary CSV's columns.

@@ -24,12 +24,15 @@ public struct SystemDescription: Sendable {
         }
     }
 
+    /// A field as text (strings as they are, numbers and booleans as Python's `str()` writes them), "" when absent.
+    public func text(_ key: String) -> String { self[key].map { SystemJSON.text($0) } ?? "" }
+
     /// Number of chips results are normalized by: the accelerators, or the CPU sockets when there are none.
     public var chips: (count: Int, kind: String) {
-        let acc = Int(self["accelerators_per_node"].map { SystemJSON.text($0) } ?? "") ?? 0
-        let nodes = max(1, Int(self["number_of_nodes"].map { SystemJSON.text($0) } ?? "") ?? 1)
+        let acc = Int(text("accelerators_per_node")) ?? 0
+        let nodes = max(1, Int(text("number_of_nodes")) ?? 1)
         if acc > 0 { return (acc * nodes, "accelerator") }
-        let sockets = max(1, Int(self["host_processors_per_node"].map { SystemJSON.text($0) } ?? "") ?? 1)
+        let sockets = max(1, Int(text("host_processors_per_node")) ?? 1)
         return (sockets * nodes, "CPU socket")
     }
 

@@ -95,7 +95,7 @@ struct SubmissionInitCommand: ParsableCommand {
             treeDirectory: options.tree)
         if let systemJSON { try d.override(withFile: systemJSON) }
         try writer.writeSystem(d, calibration: calibrationText)
-        Console.out("Wrote \(writer.base)/systems/\(options.systemName).json (\(d["host_processor_model_name"].map(SystemJSONText.text) ?? ""), "
+        Console.out("Wrote \(writer.base)/systems/\(options.systemName).json (\(d.text("host_processor_model_name")), "
                     + "\(d.chips.count) \(d.chips.kind)\(d.chips.count == 1 ? "" : "s") for per-chip figures)")
     }
 }
@@ -120,10 +120,6 @@ func ortVersion(in dir: String) -> String? {
         return v
     }
     return nil
-}
-
-enum SystemJSONText {
-    static func text(_ v: JSONValue) -> String { v.stringValue ?? JSONWriter().string(v) }
 }
 
 struct SubmissionAddCommand: ParsableCommand {

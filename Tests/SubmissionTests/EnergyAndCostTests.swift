@@ -150,6 +150,21 @@ struct EnergyAndCostTests {
         #expect(units.score == nil && units.caveats.contains { $0.contains("in Tokens/s here but Samples/s in the reference") })
     }
 
+    @Test("time to train: the timed region the official summarizer reads (last run_start, first run_stop), success only")
+    func timeToTrain() throws {
+        let dir = try Scratch.directory("ttt").path
+        func line(_ key: String, _ t: Int, status: String? = nil) -> String {
+            let md = status.map { "\"status\": \"\($0)\", " } ?? ""
+            return ":::MLLOG {\"namespace\": \"\", \"time_ms\": \(t), \"event_type\": \"INTERVAL_END\", \"key\": \"\(key)\", \"value\": null, \"metadata\": {\(md)\"file\": \"x.py\", \"lineno\": 1}}"
+        }
+        let ok = [line("run_start", 0), line("run_start", 60_000), line("run_stop", 180_000, status: "success"), line("run_start", 200_000)]
+        try ok.joined(separator: "\n").write(toFile: dir + "/result_0.txt", atomically: true, encoding: .utf8)
+        #expect(Summarizer.timeToTrainMinutes(dir + "/result_0.txt") == 2.0)
+        let aborted = [line("run_start", 0), line("run_stop", 60_000, status: "aborted")]
+        try aborted.joined(separator: "\n").write(toFile: dir + "/result_1.txt", atomically: true, encoding: .utf8)
+        #expect(Summarizer.timeToTrainMinutes(dir + "/result_1.txt") == nil)
+    }
+
     @Test("chips: accelerators when there are some, else CPU sockets")
     func chips() {
         let gpu = SystemDescription(fields: [.init("accelerators_per_node", "8"), .init("number_of_nodes", 2),

@@ -31,11 +31,12 @@ struct RunMonitor {
     let benchmark: TrainingBenchmark
     let expectedEpochs: Double
     var progress: TrainingProgress
-    var runStartMs: Double?
-    var runStopMs: Double?
-    var runStopStatus: String?
+    var region = TimedRegion()
+    var runStartMs: Double? { region.startMs }
+    var runStopMs: Double? { region.stopMs }
+    var runStopStatus: String? { region.stopStatus }
     /// run_start lines seen before the timed region closed (more than one is warned about).
-    var runStartCount = 0
+    var runStartCount: Int { region.startCount }
     /// Non-finite times and qualities, one sentence each: such a run cannot be scored.
     var nonFinite: [String] = []
     var firstEpochTimeMs: Double?
@@ -74,20 +75,8 @@ struct RunMonitor {
         if !r.timeMs.isFinite && (r.key == MLLogKey.runStart || r.key == MLLogKey.runStop) {
             nonFinite.append("\(r.key) has time_ms \(r.timeMs)")
         }
-        // The timed region as the official result summarizer reads it: the last run_start and the first run_stop
-        // before both are known (a second run_start moves the start; lines after both are ignored).
-        let closed = runStartMs != nil && runStopMs != nil
+        region.observe(r)
         switch r.key {
-        case MLLogKey.runStart:
-            if !closed {
-                runStartMs = r.timeMs
-                runStartCount += 1
-            }
-        case MLLogKey.runStop:
-            if !closed {
-                runStopMs = r.timeMs
-                runStopStatus = r.metadata(MLLogMetadataKey.status)?.stringValue
-            }
         case MLLogKey.epochStart, MLLogKey.blockStart:
             if let e = (r.metadata(MLLogMetadataKey.epochNum) ?? r.metadata(MLLogMetadataKey.firstEpochNum))?.int64Value {
                 progress.epoch = Int(e)
