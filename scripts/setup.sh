@@ -4,12 +4,15 @@
 #           python3-venv, Pillow (python3-pil) and the DejaVu fonts (text-detection's generated images).
 #   Models: the PP-OCRv4 text detector, extracted from the PyPI wheel rapidocr-onnxruntime 1.4.4 (downloaded with
 #           `pip download --no-deps`, never installed) into data/models/, SHA-256 checked.
+#   Generated: seeded test sets made once by our scripts and checked by SHA-256 (data/generated/): text-detection's
+#           rendered words, object-detection's scenes of Fashion-MNIST items.
 #   Data:   Debian packages that hold data sets but would pull in R if installed (r-cran-dslabs: MovieLens;
 #           r-cran-modeldata: fine-food reviews) are fetched with `apt-get download` and unpacked with `dpkg -x`
 #           into data/pkgs/<package>/ (ignored by git); the extracted data files are checked against SHA-256 sums.
 #   Python: the project's own environment .venv/ inside the checkout, made from Debian's /usr/bin/python3 with
 #           --system-site-packages (so Debian's torch and numpy stay visible), holding the pinned PyPI packages of
-#           requirements.txt (onnxruntime, onnx, and the official oracles mlcommons-loadgen and mlperf-logging).
+#           requirements.txt (onnxruntime, onnx, pycocotools, and the official oracles mlcommons-loadgen and
+#           mlperf-logging).
 #           Every part of the project uses .venv/bin/python3 unless MLPERF_PYTHON names another interpreter.
 # Every step prints one line; a failing step prints what failed, the command, and the fix, and exits non-zero.
 set -euo pipefail
@@ -152,7 +155,7 @@ log="$LOG_DIR/check.log"
 "$VPY" - >"$log" 2>&1 <<'EOF' || fail "the Python environment .venv is incomplete" "$VPY -c 'import ...'" \
   "rebuild it: rm -rf .venv && bash scripts/setup.sh (see the log for the package that failed)" "$log"
 import importlib.util, sys
-need = ["onnxruntime", "onnx", "mlperf_loadgen", "mlperf_logging", "rdata", "torch", "numpy"]
+need = ["onnxruntime", "onnx", "mlperf_loadgen", "mlperf_logging", "rdata", "pycocotools", "torch", "numpy"]
 missing = [m for m in need if importlib.util.find_spec(m) is None]
 if missing:
     sys.exit("missing modules: " + ", ".join(missing))
@@ -195,13 +198,14 @@ fi
 GEN_DIR="$ROOT/data/generated/text-detection"
 GEN_SUMS="images.u8 cadab5ea85f739cd8d2d4e01f5645bcd41b2be8fb0b7b1568148b05e88845ba4
 boxes.json 60f5e840ec126b74d2ef565d30bb0baf7e796cf47548dcc8f3fb9e53578462eb"
-generated_ok() {
+# sums_ok DIR SUMS: every "file sha256" line of SUMS names a file of DIR with that SHA-256.
+sums_ok() {
   local f sum
   while read -r f sum; do
-    [ -r "$GEN_DIR/$f" ] && [ "$(sha256sum "$GEN_DIR/$f" | cut -d' ' -f1)" = "$sum" ] || return 1
-  done <<<"$GEN_SUMS"
+    [ -r "$1/$f" ] && [ "$(sha256sum "$1/$f" | cut -d' ' -f1)" = "$sum" ] || return 1
+  done <<<"$2"
 }
-if generated_ok; then
+if sums_ok "$GEN_DIR" "$GEN_SUMS"; then
   echo "setup: data/generated/text-detection present (checksums match)"
 else
   echo "setup: rendering the text-detection images (scripts/data/text_detection.py, seeded)"
@@ -209,9 +213,27 @@ else
   rm -rf "$GEN_DIR"
   "$VPY" "$ROOT/scripts/data/text_detection.py" "$GEN_DIR" >"$log" 2>&1 ||
     fail "could not render the text-detection images" "$VPY scripts/data/text_detection.py $GEN_DIR" "see the log" "$log"
-  generated_ok || fail "the rendered text-detection images differ from the calibrated set (another Pillow, FreeType or font version?)" \
+  sums_ok "$GEN_DIR" "$GEN_SUMS" || fail "the rendered text-detection images differ from the calibrated set (another Pillow, FreeType or font version?)" \
     "sha256sum data/generated/text-detection/*" \
     "use Debian 12's python3-pil 9.4 and fonts-dejavu-core 2.37; or re-measure TextDetectionBenchmark.referenceF1 and update GEN_SUMS"
+fi
+
+# --- object-detection: the seeded test scenes of Fashion-MNIST items ------------------------------------------------
+OD_DIR="$ROOT/data/generated/object-detection"
+OD_SUMS="test.u8 0f59fc8b77df7772362c98bec13d931b6638fa7d48ceb16076068c4c028c5501
+instances_test.json 1037489a31dcc4ee1cd6109cbf57acd69bdbf485682013242f7a067a93d209ac"
+if sums_ok "$OD_DIR" "$OD_SUMS"; then
+  echo "setup: data/generated/object-detection present (checksums match)"
+else
+  echo "setup: drawing the object-detection test scenes (scripts/data/object_detection.py canvases, seeded)"
+  log="$LOG_DIR/object-detection.log"
+  rm -rf "$OD_DIR"
+  "$VPY" "$ROOT/scripts/data/object_detection.py" canvases /usr/share/datasets/fashion-mnist "$OD_DIR" >"$log" 2>&1 ||
+    fail "could not draw the object-detection scenes" \
+      "$VPY scripts/data/object_detection.py canvases /usr/share/datasets/fashion-mnist $OD_DIR" "see the log" "$log"
+  sums_ok "$OD_DIR" "$OD_SUMS" || fail "the object-detection scenes differ from the calibrated set (another Pillow or numpy version?)" \
+    "sha256sum data/generated/object-detection/*" \
+    "use Debian 12's python3-pil 9.4 and python3-numpy 1.24; or recalibrate ObjectDetectionBenchmark.qualityTarget and update OD_SUMS"
 fi
 
 echo "setup: done (Python: $VPY)"

@@ -6,6 +6,7 @@ public enum BenchmarkRegistry {
         FashionMNISTBenchmark.benchmark,
         NCFBenchmark.benchmark,
         SentimentBenchmark.benchmark,
+        ObjectDetectionBenchmark.benchmark,
         TextDetectionBenchmark.benchmark,
         ResNet50Perf.benchmark,
     ]

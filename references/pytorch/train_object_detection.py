@@ -1,0 +1,386 @@
+#!/usr/bin/python3
+"""PyTorch reference for the SwiftMLPerf `object-detection` benchmark: a small CenterNet-style single-shot detector
+(Zhou et al. 2019, "Objects as Points") for tree crowns in real airborne photos (the deepforest 2.1.0 wheel's NEON
+images, prepared by scripts/data/object_detection.py; docs/datasets.md). Runs on Debian's python3-torch (CPU), under
+the project's environment (.venv sees Debian's packages):
+
+    .venv/bin/python3 references/pytorch/train_object_detection.py --seed N [--data-dir D] [--onnx-out F]
+        [--threads 1] [--max-epochs E] [--train-limit CROPS] [--eval-limit TILES] [--target T]
+
+Training: every epoch draws CROPS_PER_EPOCH random 256x256 crops from the two Yellowstone images (numpy generator
+seeded with --seed), with flips, 90-degree turns and per-channel gains; eval after every epoch on the 18 test tiles
+of the two other sites (OSBS, SOAP): COCO mAP@0.5 by pycocotools (the quality; mAP@[.5:.95] as its metadata), on
+the boxes of `decode` (the post-processing the Swift SUT does too). Stop at the first eval >= target.
+
+ONNX (--onnx-out, after run_stop, untimed; opset 13; checked against torch with ONNX Runtime before exit): input
+`image` float32 [N, 3, 256, 256] (RGB planes, pixel / 255), output `maps` float32 [N, 5, 64, 64]: channel 0 the
+centre heatmap (sigmoid), 1-2 log(width / 4) and log(height / 4), 3-4 the centre's sub-cell offset (x, y), all on the
+stride-4 grid.
+
+MLLOG lines go to stdout in mlperf_logging's layout; errors go to stderr with exit status 2.
+"""
+import argparse
+import contextlib
+import io
+import json
+import math
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import reference_log  # noqa: E402
+from reference_log import end, event, start  # noqa: E402
+
+STRIDE = 4
+BATCH_SIZE = 16
+LEARNING_RATE = 0.003
+BETA1 = 0.9
+BETA2 = 0.999
+EPSILON = 1e-8
+WEIGHT_DECAY = 0.0
+MIN_VISIBLE = 0.5        # trees: a box belongs to a crop when at least half its area is inside it
+# Post-processing (the same in Swift: Sources/Benchmarks/ObjectDetection/CenterNetPostprocessor.swift).
+SCORE_THRESHOLD = 0.05
+NMS_IOU = 0.5
+MAX_DETECTIONS = 100
+PRE_NMS = 100
+
+
+class Dataset:
+    """One benchmark's data: its test tiles (side x side, `channels` planes), COCO ground truth, classes, and how
+    training samples are drawn."""
+    benchmark = ""
+    channels = 1
+    side = 128
+    train_side = 128
+    classes = 1
+    samples_per_epoch = 256
+    max_epochs = 20
+    target = 0.5
+    env = ""
+
+    def __init__(self, directory, np, seed):
+        self.np = np
+        coco_path = os.path.join(directory, "instances_test.json")
+        self.coco_path = need(coco_path)
+        with open(coco_path) as f:
+            self.coco = json.load(f)
+        raw = np.fromfile(need(os.path.join(directory, "test.u8")), dtype=np.uint8)
+        n = len(self.coco["images"])
+        if raw.size != n * self.side * self.side * self.channels:
+            raise SystemExit(f"error: {directory}/test.u8: {raw.size} bytes, expected {n} x {self.side} x "
+                             f"{self.side} x {self.channels}")
+        # [N, C, H, W] float32, pixel / 255
+        self.test = raw.reshape(n, self.side, self.side, self.channels).transpose(0, 3, 1, 2).astype(np.float32) / 255
+        self.rng = np.random.default_rng(seed)
+
+
+def need(path):
+    if not os.path.exists(path):
+        raise SystemExit(f"error: {path}: missing: run `bash scripts/setup.sh` (it prepares the detection data), or "
+                         "point --data-dir at the prepared folder")
+    return path
+
+
+class FashionCanvases(Dataset):
+    """`object-detection`: scenes of Fashion-MNIST items (fashion_canvases.py), training scenes drawn on the fly from
+    the training split."""
+    benchmark = "object-detection"
+    channels, side, train_side, classes = 1, 128, 128, 10
+    samples_per_epoch, max_epochs, target = 512, 20, 0.50
+    env = "MLPERF_OBJECT_DETECTION_DIR"
+
+    def __init__(self, directory, np, seed, fashion_dir):
+        super().__init__(directory, np, seed)
+        import fashion_canvases
+        from PIL import Image
+        self.fc, self.image = fashion_canvases, Image
+        self.images, self.labels = fashion_canvases.read_split(fashion_dir, "train", np)
+
+    def sample(self):
+        canvas, boxes, classes = self.fc.scene(self.rng, self.images, self.labels, self.np, self.image)
+        return canvas[None].astype(self.np.float32) / 255, boxes, classes
+
+
+class Trees(Dataset):
+    """`tree-detection`: random 128 px crops of the Yellowstone training photo with flips, 90-degree turns and
+    per-channel gains; tested on 256 px tiles of the other Yellowstone photo."""
+    benchmark = "tree-detection"
+    channels, side, train_side, classes = 3, 256, 128, 1
+    samples_per_epoch, max_epochs, target = 256, 40, 0.30
+    env = "MLPERF_TREE_DETECTION_DIR"
+
+    def __init__(self, directory, np, seed):
+        super().__init__(directory, np, seed)
+        with open(need(os.path.join(directory, "train.json"))) as f:
+            meta = json.load(f)["images"]
+        self.train = []
+        for t in meta:
+            pixels = np.fromfile(need(os.path.join(directory, t["file"])), dtype=np.uint8)
+            if pixels.size != t["height"] * t["width"] * 3:
+                raise SystemExit(f"error: {t['file']}: {pixels.size} bytes, expected {t['height']} x {t['width']} x 3")
+            self.train.append((pixels.reshape(t["height"], t["width"], 3), np.array(t["boxes"], dtype=np.float32)))
+
+    def sample(self):
+        crop, boxes = random_crop(self.rng, self.train, self.np, self.train_side)
+        return crop.transpose(2, 0, 1) / 255, boxes, self.np.zeros(len(boxes), dtype=self.np.int64)
+
+
+def random_crop(rng, train, np, side):
+    """One side x side training crop (HWC float32) and its boxes after flips, a 90-degree turn and per-channel
+    gains."""
+    areas = np.array([img.shape[0] * img.shape[1] for img, _ in train], dtype=np.float64)
+    img, boxes = train[rng.choice(len(train), p=areas / areas.sum())]
+    h, w = img.shape[:2]
+    ox, oy = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
+    crop = img[oy:oy + side, ox:ox + side].astype(np.float32)
+    b = boxes - np.array([ox, oy, ox, oy], dtype=np.float32)
+    c = np.clip(b, 0, side)
+    full = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    vis = np.maximum(c[:, 2] - c[:, 0], 0) * np.maximum(c[:, 3] - c[:, 1], 0)
+    b = c[vis >= MIN_VISIBLE * full]
+    if rng.random() < 0.5:                                     # horizontal flip
+        crop = crop[:, ::-1]
+        b = np.stack([side - b[:, 2], b[:, 1], side - b[:, 0], b[:, 3]], axis=1)
+    if rng.random() < 0.5:                                     # vertical flip
+        crop = crop[::-1]
+        b = np.stack([b[:, 0], side - b[:, 3], b[:, 2], side - b[:, 1]], axis=1)
+    if rng.random() < 0.5:                                     # transpose (with the flips: all 8 turns)
+        crop = crop.transpose(1, 0, 2)
+        b = b[:, [1, 0, 3, 2]]
+    gains = rng.uniform(0.75, 1.25, size=3).astype(np.float32) * np.float32(rng.uniform(0.8, 1.2))
+    crop = np.clip(crop * gains, 0, 255)
+    return np.ascontiguousarray(crop), b.reshape(-1, 4)
+
+
+def targets(boxes, classes, n_classes, grid, np):
+    """CenterNet targets on a grid x grid map: a Gaussian peak per box centre in its class's heatmap (sigma 0.15 x
+    the geometric mean of the box sides, in cells, at least 0.5), and per box its cell index, log size and sub-cell
+    offset."""
+    heat = np.zeros((n_classes, grid, grid), dtype=np.float32)
+    idx, size, off = [], [], []
+    ys, xs = np.mgrid[0:grid, 0:grid].astype(np.float32)
+    for (x0, y0, x1, y1), c in zip(boxes, classes):
+        w, h = (x1 - x0) / STRIDE, (y1 - y0) / STRIDE
+        if w <= 0 or h <= 0:
+            continue
+        cx, cy = (x0 + x1) / 2 / STRIDE, (y0 + y1) / 2 / STRIDE
+        ix, iy = min(int(cx), grid - 1), min(int(cy), grid - 1)
+        sigma = max(0.5, 0.15 * math.sqrt(w * h))
+        heat[c] = np.maximum(heat[c], np.exp(-((xs - ix) ** 2 + (ys - iy) ** 2) / (2 * sigma * sigma)))
+        idx.append(iy * grid + ix)
+        size.append([math.log(w), math.log(h)])
+        off.append([cx - ix, cy - iy])
+    return heat, idx, size, off
+
+
+def build_model(torch, channels, classes):
+    nn = torch.nn
+
+    def conv(cin, cout, stride=1):
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+    class CenterNetLite(nn.Module):
+        """Backbone at strides 2-16 (16, 24, 48, 64 channels), a top-down path back to stride 4 (nearest upsampling
+        plus 1x1 lateral projections), and a 3x3 + 1x1 head: `classes` heatmaps, then log size (2) and offset (2)."""
+
+        def __init__(self):
+            super().__init__()
+            self.c4 = nn.Sequential(conv(channels, 16, 2), conv(16, 24, 2), conv(24, 24))
+            self.c8 = nn.Sequential(conv(24, 48, 2), conv(48, 48))
+            self.c16 = nn.Sequential(conv(48, 64, 2), conv(64, 64))
+            self.lat8 = nn.Conv2d(48, 64, 1)
+            self.smooth8 = conv(64, 48)
+            self.lat4 = nn.Conv2d(24, 48, 1)
+            self.smooth4 = conv(48, 32)
+            self.head = nn.Sequential(nn.Conv2d(32, 32, 3, 1, 1), nn.ReLU(), nn.Conv2d(32, classes + 4, 1))
+            with torch.no_grad():
+                self.head[2].bias.zero_()
+                self.head[2].bias[:classes] = -2.19          # heatmap prior 0.1 (CenterNet)
+                self.head[2].bias[classes:classes + 2] = 2.0  # log size ~ 7 cells (28 px)
+
+        def raw(self, image):
+            x = (image - 0.4) / 0.2
+            f4 = self.c4(x)
+            f8 = self.c8(f4)
+            f16 = self.c16(f8)
+            up = nn.functional.interpolate(f16, scale_factor=2.0, mode="nearest") + self.lat8(f8)
+            up = nn.functional.interpolate(self.smooth8(up), scale_factor=2.0, mode="nearest") + self.lat4(f4)
+            return self.head(self.smooth4(up))
+
+        def forward(self, image):
+            r = self.raw(image)
+            return torch.cat([torch.sigmoid(r[:, :classes]), r[:, classes:]], dim=1)
+
+    return CenterNetLite()
+
+
+def focal_loss(torch, logits, gt):
+    """CenterNet's penalty-reduced focal loss (alpha 2, beta 4), summed and divided by the number of centres."""
+    p = torch.sigmoid(logits).clamp(1e-4, 1 - 1e-4)
+    pos = gt.eq(1).float()
+    pos_loss = torch.log(p) * (1 - p) ** 2 * pos
+    neg_loss = torch.log(1 - p) * p ** 2 * (1 - gt) ** 4 * (1 - pos)
+    return -(pos_loss.sum() + neg_loss.sum()) / torch.clamp(pos.sum(), min=1)
+
+
+def decode(maps, classes, np):
+    """Detections of one image from its [classes + 4, G, G] output (stride 4): the peaks of each class's heatmap
+    (3x3 local maxima, ties kept) with a score >= SCORE_THRESHOLD; the PRE_NMS best by score (ties: class, then
+    raster order); boxes from log size and offset (x 4, clipped to the image); greedy NMS per class at IoU > NMS_IOU;
+    at most MAX_DETECTIONS. Returns [K, 6] rows (x0, y0, x1, y1, score, class), by descending score."""
+    g = maps.shape[1]
+    heat = maps[:classes]
+    padded = np.pad(heat, ((0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+    neighbours = np.max(np.stack([padded[:, dy:dy + g, dx:dx + g] for dy in range(3) for dx in range(3)]), axis=0)
+    flat = np.flatnonzero((heat >= neighbours) & (heat >= SCORE_THRESHOLD))
+    scores = heat.reshape(-1)[flat]
+    order = np.argsort(-scores, kind="stable")[:PRE_NMS]
+    flat, scores = flat[order], scores[order]
+    cls, cell = flat // (g * g), flat % (g * g)
+    iy, ix = cell // g, cell % g
+    w = np.exp(maps[classes].reshape(-1)[cell]) * STRIDE
+    h = np.exp(maps[classes + 1].reshape(-1)[cell]) * STRIDE
+    cx = (ix + maps[classes + 2].reshape(-1)[cell]) * STRIDE
+    cy = (iy + maps[classes + 3].reshape(-1)[cell]) * STRIDE
+    side = g * STRIDE
+    boxes = np.clip(np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1), 0, side)
+    keep = []
+    for i in range(len(flat)):
+        ok = True
+        for j in keep:
+            if cls[j] != cls[i]:
+                continue
+            ix0, iy0 = max(boxes[i, 0], boxes[j, 0]), max(boxes[i, 1], boxes[j, 1])
+            ix1, iy1 = min(boxes[i, 2], boxes[j, 2]), min(boxes[i, 3], boxes[j, 3])
+            inter = max(ix1 - ix0, 0) * max(iy1 - iy0, 0)
+            union = ((boxes[i, 2] - boxes[i, 0]) * (boxes[i, 3] - boxes[i, 1])
+                     + (boxes[j, 2] - boxes[j, 0]) * (boxes[j, 3] - boxes[j, 1]) - inter)
+            if union > 0 and inter / union > NMS_IOU:
+                ok = False
+                break
+        if ok:
+            keep.append(i)
+            if len(keep) == MAX_DETECTIONS:
+                break
+    return np.concatenate([boxes[keep], scores[keep, None], cls[keep, None]], axis=1).astype(np.float32)
+
+
+def coco_map(coco_path, detections):
+    """(mAP@[.5:.95], mAP@0.5) by pycocotools over `detections` {image_id: [K, 6] array}; category id = class + 1."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+    results = [{"image_id": int(i), "category_id": int(d[5]) + 1, "score": float(d[4]),
+                "bbox": [float(d[0]), float(d[1]), float(d[2] - d[0]), float(d[3] - d[1])]}
+               for i, dets in detections.items() for d in dets]
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(coco_path)
+        if not results:
+            return 0.0, 0.0
+        ev = COCOeval(gt, gt.loadRes(results), "bbox")
+        ev.params.imgIds = sorted(detections)
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return max(float(ev.stats[0]), 0.0), max(float(ev.stats[1]), 0.0)
+
+
+def main(kind=FashionCanvases):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    reference_log.add_common_arguments(
+        p, data_dir=os.environ.get(kind.env) or os.path.join(HERE, "..", "..", "data", "generated", kind.benchmark),
+        max_epochs=kind.max_epochs, target=kind.target, onnx_help="write the trained model as ONNX (after run_stop)",
+        train_help="training samples per epoch (tests)", eval_help="evaluate on the first N test images (tests)")
+    if kind is FashionCanvases:
+        p.add_argument("--fashion-dir", default=os.environ.get("FASHION_MNIST_DIR") or "/usr/share/datasets/fashion-mnist")
+    args = p.parse_args()
+    torch = reference_log.import_torch()
+    if torch is None:
+        return 2
+    try:
+        import pycocotools  # noqa: F401
+    except ImportError:
+        print("error: pycocotools is missing: run `bash scripts/setup.sh` (it installs requirements.txt into .venv)",
+              file=sys.stderr)
+        return 2
+    import numpy as np
+    torch.set_num_threads(args.threads)
+    reference_log.header(kind.benchmark, args)
+    torch.manual_seed(args.seed)
+    data = kind(args.data_dir, np, args.seed, args.fashion_dir) if kind is FashionCanvases \
+        else kind(args.data_dir, np, args.seed)
+    n_eval = min(args.eval_limit or len(data.test), len(data.test))
+    test_ids = [im["id"] for im in data.coco["images"]][:n_eval]
+    test_x = torch.from_numpy(data.test[:n_eval])
+    samples = args.train_limit or kind.samples_per_epoch
+    grid = kind.train_side // STRIDE
+    model = build_model(torch, kind.channels, kind.classes)
+    opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(BETA1, BETA2), eps=EPSILON,
+                           weight_decay=WEIGHT_DECAY)
+    end("init_stop")
+    start("run_start")
+    event("seed", args.seed)
+    event("global_batch_size", BATCH_SIZE)
+    reference_log.adam_hyperparameters(LEARNING_RATE, BETA1, BETA2, EPSILON, WEIGHT_DECAY)
+    event("train_samples", samples)
+    event("eval_samples", n_eval)
+    reached = False
+    for epoch in range(1, args.max_epochs + 1):
+        reference_log.epoch_begin(epoch)
+        model.train()
+        for first in range(0, samples, BATCH_SIZE):
+            n = min(BATCH_SIZE, samples - first)
+            images, heats, inds, sizes, offs, owner = [], [], [], [], [], []
+            for k in range(n):
+                image, boxes, classes = data.sample()
+                heat, idx, size, off = targets(boxes, classes, kind.classes, grid, np)
+                images.append(image)
+                heats.append(heat)
+                inds += idx
+                sizes += size
+                offs += off
+                owner += [k] * len(idx)
+            raw = model.raw(torch.from_numpy(np.stack(images).astype(np.float32)))
+            loss = focal_loss(torch, raw[:, :kind.classes], torch.from_numpy(np.stack(heats)))
+            if inds:
+                picked = raw[:, kind.classes:].flatten(2)[torch.tensor(owner), :, torch.tensor(inds)]   # [M, 4]
+                loss = loss + torch.nn.functional.l1_loss(picked[:, :2], torch.tensor(sizes)) \
+                    + torch.nn.functional.l1_loss(picked[:, 2:], torch.tensor(offs))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        reference_log.epoch_trained(epoch)
+        model.eval()
+        with torch.no_grad():
+            maps = model(test_x).numpy()
+        dets = {image_id: decode(maps[i], kind.classes, np) for i, image_id in enumerate(test_ids)}
+        map_all, map50 = coco_map(data.coco_path, dets)
+        reference_log.epoch_evaluated(epoch, round(map50, 6), extra={"map_50_95": round(map_all, 6)})
+        if map50 >= args.target:
+            reached = True
+            break
+    end("run_stop", metadata={"status": "success" if reached else "aborted"})
+    if args.onnx_out:
+        export(torch, model, args.onnx_out, test_x[:2])
+    return 0
+
+
+def export(torch, model, path, sample):
+    """ONNX opset 13 with a dynamic batch; checked against torch with ONNX Runtime."""
+    import numpy as np
+    model.eval()
+    torch.onnx.export(model, sample, path, input_names=["image"], output_names=["maps"], opset_version=13,
+                      dynamic_axes={"image": {0: "N"}, "maps": {0: "N"}})
+    import onnxruntime
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    got = session.run(None, {"image": sample.numpy()})[0]
+    with torch.no_grad():
+        want = model(sample).numpy()
+    if not np.allclose(got, want, atol=1e-4, rtol=1e-3):
+        raise SystemExit(f"error: {path}: ONNX Runtime differs from torch by {np.abs(got - want).max()}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
