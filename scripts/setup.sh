@@ -225,12 +225,12 @@ instances_test.json 1037489a31dcc4ee1cd6109cbf57acd69bdbf485682013242f7a067a93d2
 if sums_ok "$OD_DIR" "$OD_SUMS"; then
   echo "setup: data/generated/object-detection present (checksums match)"
 else
-  echo "setup: drawing the object-detection test scenes (scripts/data/object_detection.py canvases, seeded)"
+  echo "setup: drawing the object-detection test scenes (scripts/data/object_detection.py, seeded)"
   log="$LOG_DIR/object-detection.log"
   rm -rf "$OD_DIR"
-  "$VPY" "$ROOT/scripts/data/object_detection.py" canvases /usr/share/datasets/fashion-mnist "$OD_DIR" >"$log" 2>&1 ||
+  "$VPY" "$ROOT/scripts/data/object_detection.py" /usr/share/datasets/fashion-mnist "$OD_DIR" >"$log" 2>&1 ||
     fail "could not draw the object-detection scenes" \
-      "$VPY scripts/data/object_detection.py canvases /usr/share/datasets/fashion-mnist $OD_DIR" "see the log" "$log"
+      "$VPY scripts/data/object_detection.py /usr/share/datasets/fashion-mnist $OD_DIR" "see the log" "$log"
   sums_ok "$OD_DIR" "$OD_SUMS" || fail "the object-detection scenes differ from the calibrated set (another Pillow or numpy version?)" \
     "sha256sum data/generated/object-detection/*" \
     "use Debian 12's python3-pil 9.4 and python3-numpy 1.24; or recalibrate ObjectDetectionBenchmark.qualityTarget and update OD_SUMS"

@@ -1,21 +1,20 @@
 #!/usr/bin/python3
 """PyTorch reference for the SwiftMLPerf `object-detection` benchmark: a small CenterNet-style single-shot detector
-(Zhou et al. 2019, "Objects as Points") for tree crowns in real airborne photos (the deepforest 2.1.0 wheel's NEON
-images, prepared by scripts/data/object_detection.py; docs/datasets.md). Runs on Debian's python3-torch (CPU), under
-the project's environment (.venv sees Debian's packages):
+(Zhou et al. 2019, "Objects as Points") on scenes of real Fashion-MNIST items pasted on 128x128 canvases, 10 classes
+with exact boxes (fashion_canvases.py; docs/datasets.md). Runs on Debian's python3-torch (CPU), under the project's
+environment (.venv sees Debian's packages):
 
-    .venv/bin/python3 references/pytorch/train_object_detection.py --seed N [--data-dir D] [--onnx-out F]
-        [--threads 1] [--max-epochs E] [--train-limit CROPS] [--eval-limit TILES] [--target T]
+    .venv/bin/python3 references/pytorch/train_object_detection.py --seed N [--data-dir D] [--fashion-dir F]
+        [--onnx-out M] [--threads 1] [--max-epochs E] [--train-limit SCENES] [--eval-limit IMAGES] [--target T]
 
-Training: every epoch draws CROPS_PER_EPOCH random 256x256 crops from the two Yellowstone images (numpy generator
-seeded with --seed), with flips, 90-degree turns and per-channel gains; eval after every epoch on the 18 test tiles
-of the two other sites (OSBS, SOAP): COCO mAP@0.5 by pycocotools (the quality; mAP@[.5:.95] as its metadata), on
-the boxes of `decode` (the post-processing the Swift SUT does too). Stop at the first eval >= target.
+Training: every epoch draws SCENES_PER_EPOCH new scenes from the Fashion-MNIST training split (--fashion-dir; numpy
+generator seeded with --seed); eval after every epoch on the 500 test scenes of --data-dir (made by
+scripts/data/object_detection.py): COCO mAP@0.5 by pycocotools (the quality; mAP@[.5:.95] as its metadata), on the
+detections of `decode` (the post-processing the Swift SUT does too). Stop at the first eval >= target.
 
 ONNX (--onnx-out, after run_stop, untimed; opset 13; checked against torch with ONNX Runtime before exit): input
-`image` float32 [N, 3, 256, 256] (RGB planes, pixel / 255), output `maps` float32 [N, 5, 64, 64]: channel 0 the
-centre heatmap (sigmoid), 1-2 log(width / 4) and log(height / 4), 3-4 the centre's sub-cell offset (x, y), all on the
-stride-4 grid.
+`image` float32 [N, 1, 128, 128] (pixel / 255), output `maps` float32 [N, 14, 32, 32] on the stride-4 grid: 10 class
+heatmaps (sigmoid), log(width / 4), log(height / 4), and the centre's offset inside its cell (x, y).
 
 MLLOG lines go to stdout in mlperf_logging's layout; errors go to stderr with exit status 2.
 """
@@ -26,7 +25,6 @@ import json
 import math
 import os
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -40,119 +38,51 @@ BETA1 = 0.9
 BETA2 = 0.999
 EPSILON = 1e-8
 WEIGHT_DECAY = 0.0
-MIN_VISIBLE = 0.5        # trees: a box belongs to a crop when at least half its area is inside it
-# Post-processing (the same in Swift: Sources/Benchmarks/ObjectDetection/CenterNetPostprocessor.swift).
+# Post-processing (the same in Swift: Sources/Benchmarks/Detection/CenterNetPostprocessor.swift).
 SCORE_THRESHOLD = 0.05
 NMS_IOU = 0.5
 MAX_DETECTIONS = 100
 PRE_NMS = 100
 
 
-class Dataset:
-    """One benchmark's data: its test tiles (side x side, `channels` planes), COCO ground truth, classes, and how
-    training samples are drawn."""
-    benchmark = ""
-    channels = 1
-    side = 128
-    train_side = 128
-    classes = 1
-    samples_per_epoch = 256
-    max_epochs = 20
-    target = 0.5
-    env = ""
+BENCHMARK = "object-detection"
+CHANNELS, SIDE, CLASSES = 1, 128, 10
+SCENES_PER_EPOCH = 512
+MAX_EPOCHS = 20
+TARGET = 0.65
 
-    def __init__(self, directory, np, seed):
-        self.np = np
-        coco_path = os.path.join(directory, "instances_test.json")
-        self.coco_path = need(coco_path)
-        with open(coco_path) as f:
+
+class Scenes:
+    """The test scenes ([N, 1, 128, 128] float32, pixel / 255) with their COCO ground truth, and training scenes
+    drawn on the fly from the Fashion-MNIST training split."""
+
+    def __init__(self, directory, fashion_dir, seed, np):
+        import fashion_canvases
+        from PIL import Image
+        self.np, self.fc, self.image = np, fashion_canvases, Image
+        self.coco_path = need(os.path.join(directory, "instances_test.json"))
+        with open(self.coco_path) as f:
             self.coco = json.load(f)
         raw = np.fromfile(need(os.path.join(directory, "test.u8")), dtype=np.uint8)
         n = len(self.coco["images"])
-        if raw.size != n * self.side * self.side * self.channels:
-            raise SystemExit(f"error: {directory}/test.u8: {raw.size} bytes, expected {n} x {self.side} x "
-                             f"{self.side} x {self.channels}")
-        # [N, C, H, W] float32, pixel / 255
-        self.test = raw.reshape(n, self.side, self.side, self.channels).transpose(0, 3, 1, 2).astype(np.float32) / 255
+        if raw.size != n * SIDE * SIDE * CHANNELS:
+            raise SystemExit(f"error: {directory}/test.u8: {raw.size} bytes, expected {n} x {SIDE} x {SIDE} x "
+                             f"{CHANNELS}")
+        self.test = raw.reshape(n, CHANNELS, SIDE, SIDE).astype(np.float32) / 255
+        self.images, self.labels = fashion_canvases.read_split(fashion_dir, "train", np)
         self.rng = np.random.default_rng(seed)
 
-
-def need(path):
-    if not os.path.exists(path):
-        raise SystemExit(f"error: {path}: missing: run `bash scripts/setup.sh` (it prepares the detection data), or "
-                         "point --data-dir at the prepared folder")
-    return path
-
-
-class FashionCanvases(Dataset):
-    """`object-detection`: scenes of Fashion-MNIST items (fashion_canvases.py), training scenes drawn on the fly from
-    the training split."""
-    benchmark = "object-detection"
-    channels, side, train_side, classes = 1, 128, 128, 10
-    samples_per_epoch, max_epochs, target = 512, 20, 0.50
-    env = "MLPERF_OBJECT_DETECTION_DIR"
-
-    def __init__(self, directory, np, seed, fashion_dir):
-        super().__init__(directory, np, seed)
-        import fashion_canvases
-        from PIL import Image
-        self.fc, self.image = fashion_canvases, Image
-        self.images, self.labels = fashion_canvases.read_split(fashion_dir, "train", np)
-
     def sample(self):
+        """One training scene: image [1, 128, 128] float32, boxes [K, 4], classes [K]."""
         canvas, boxes, classes = self.fc.scene(self.rng, self.images, self.labels, self.np, self.image)
         return canvas[None].astype(self.np.float32) / 255, boxes, classes
 
 
-class Trees(Dataset):
-    """`tree-detection`: random 128 px crops of the Yellowstone training photo with flips, 90-degree turns and
-    per-channel gains; tested on 256 px tiles of the other Yellowstone photo."""
-    benchmark = "tree-detection"
-    channels, side, train_side, classes = 3, 256, 128, 1
-    samples_per_epoch, max_epochs, target = 256, 40, 0.30
-    env = "MLPERF_TREE_DETECTION_DIR"
-
-    def __init__(self, directory, np, seed):
-        super().__init__(directory, np, seed)
-        with open(need(os.path.join(directory, "train.json"))) as f:
-            meta = json.load(f)["images"]
-        self.train = []
-        for t in meta:
-            pixels = np.fromfile(need(os.path.join(directory, t["file"])), dtype=np.uint8)
-            if pixels.size != t["height"] * t["width"] * 3:
-                raise SystemExit(f"error: {t['file']}: {pixels.size} bytes, expected {t['height']} x {t['width']} x 3")
-            self.train.append((pixels.reshape(t["height"], t["width"], 3), np.array(t["boxes"], dtype=np.float32)))
-
-    def sample(self):
-        crop, boxes = random_crop(self.rng, self.train, self.np, self.train_side)
-        return crop.transpose(2, 0, 1) / 255, boxes, self.np.zeros(len(boxes), dtype=self.np.int64)
-
-
-def random_crop(rng, train, np, side):
-    """One side x side training crop (HWC float32) and its boxes after flips, a 90-degree turn and per-channel
-    gains."""
-    areas = np.array([img.shape[0] * img.shape[1] for img, _ in train], dtype=np.float64)
-    img, boxes = train[rng.choice(len(train), p=areas / areas.sum())]
-    h, w = img.shape[:2]
-    ox, oy = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
-    crop = img[oy:oy + side, ox:ox + side].astype(np.float32)
-    b = boxes - np.array([ox, oy, ox, oy], dtype=np.float32)
-    c = np.clip(b, 0, side)
-    full = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    vis = np.maximum(c[:, 2] - c[:, 0], 0) * np.maximum(c[:, 3] - c[:, 1], 0)
-    b = c[vis >= MIN_VISIBLE * full]
-    if rng.random() < 0.5:                                     # horizontal flip
-        crop = crop[:, ::-1]
-        b = np.stack([side - b[:, 2], b[:, 1], side - b[:, 0], b[:, 3]], axis=1)
-    if rng.random() < 0.5:                                     # vertical flip
-        crop = crop[::-1]
-        b = np.stack([b[:, 0], side - b[:, 3], b[:, 2], side - b[:, 1]], axis=1)
-    if rng.random() < 0.5:                                     # transpose (with the flips: all 8 turns)
-        crop = crop.transpose(1, 0, 2)
-        b = b[:, [1, 0, 3, 2]]
-    gains = rng.uniform(0.75, 1.25, size=3).astype(np.float32) * np.float32(rng.uniform(0.8, 1.2))
-    crop = np.clip(crop * gains, 0, 255)
-    return np.ascontiguousarray(crop), b.reshape(-1, 4)
+def need(path):
+    if not os.path.exists(path):
+        raise SystemExit(f"error: {path}: missing: run `bash scripts/setup.sh` (it draws the test scenes), or point "
+                         "--data-dir at them")
+    return path
 
 
 def targets(boxes, classes, n_classes, grid, np):
@@ -287,14 +217,14 @@ def coco_map(coco_path, detections):
     return max(float(ev.stats[0]), 0.0), max(float(ev.stats[1]), 0.0)
 
 
-def main(kind=FashionCanvases):
+def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     reference_log.add_common_arguments(
-        p, data_dir=os.environ.get(kind.env) or os.path.join(HERE, "..", "..", "data", "generated", kind.benchmark),
-        max_epochs=kind.max_epochs, target=kind.target, onnx_help="write the trained model as ONNX (after run_stop)",
-        train_help="training samples per epoch (tests)", eval_help="evaluate on the first N test images (tests)")
-    if kind is FashionCanvases:
-        p.add_argument("--fashion-dir", default=os.environ.get("FASHION_MNIST_DIR") or "/usr/share/datasets/fashion-mnist")
+        p, data_dir=os.environ.get("MLPERF_OBJECT_DETECTION_DIR")
+        or os.path.join(HERE, "..", "..", "data", "generated", BENCHMARK),
+        max_epochs=MAX_EPOCHS, target=TARGET, onnx_help="write the trained model as ONNX (after run_stop)",
+        train_help="training scenes per epoch (tests)", eval_help="evaluate on the first N test scenes (tests)")
+    p.add_argument("--fashion-dir", default=os.environ.get("FASHION_MNIST_DIR") or "/usr/share/datasets/fashion-mnist")
     args = p.parse_args()
     torch = reference_log.import_torch()
     if torch is None:
@@ -307,16 +237,15 @@ def main(kind=FashionCanvases):
         return 2
     import numpy as np
     torch.set_num_threads(args.threads)
-    reference_log.header(kind.benchmark, args)
+    reference_log.header(BENCHMARK, args)
     torch.manual_seed(args.seed)
-    data = kind(args.data_dir, np, args.seed, args.fashion_dir) if kind is FashionCanvases \
-        else kind(args.data_dir, np, args.seed)
+    data = Scenes(args.data_dir, args.fashion_dir, args.seed, np)
     n_eval = min(args.eval_limit or len(data.test), len(data.test))
     test_ids = [im["id"] for im in data.coco["images"]][:n_eval]
     test_x = torch.from_numpy(data.test[:n_eval])
-    samples = args.train_limit or kind.samples_per_epoch
-    grid = kind.train_side // STRIDE
-    model = build_model(torch, kind.channels, kind.classes)
+    samples = args.train_limit or SCENES_PER_EPOCH
+    grid = SIDE // STRIDE
+    model = build_model(torch, CHANNELS, CLASSES)
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(BETA1, BETA2), eps=EPSILON,
                            weight_decay=WEIGHT_DECAY)
     end("init_stop")
@@ -335,7 +264,7 @@ def main(kind=FashionCanvases):
             images, heats, inds, sizes, offs, owner = [], [], [], [], [], []
             for k in range(n):
                 image, boxes, classes = data.sample()
-                heat, idx, size, off = targets(boxes, classes, kind.classes, grid, np)
+                heat, idx, size, off = targets(boxes, classes, CLASSES, grid, np)
                 images.append(image)
                 heats.append(heat)
                 inds += idx
@@ -343,9 +272,9 @@ def main(kind=FashionCanvases):
                 offs += off
                 owner += [k] * len(idx)
             raw = model.raw(torch.from_numpy(np.stack(images).astype(np.float32)))
-            loss = focal_loss(torch, raw[:, :kind.classes], torch.from_numpy(np.stack(heats)))
+            loss = focal_loss(torch, raw[:, :CLASSES], torch.from_numpy(np.stack(heats)))
             if inds:
-                picked = raw[:, kind.classes:].flatten(2)[torch.tensor(owner), :, torch.tensor(inds)]   # [M, 4]
+                picked = raw[:, CLASSES:].flatten(2)[torch.tensor(owner), :, torch.tensor(inds)]   # [M, 4]
                 loss = loss + torch.nn.functional.l1_loss(picked[:, :2], torch.tensor(sizes)) \
                     + torch.nn.functional.l1_loss(picked[:, 2:], torch.tensor(offs))
             opt.zero_grad()
@@ -355,7 +284,7 @@ def main(kind=FashionCanvases):
         model.eval()
         with torch.no_grad():
             maps = model(test_x).numpy()
-        dets = {image_id: decode(maps[i], kind.classes, np) for i, image_id in enumerate(test_ids)}
+        dets = {image_id: decode(maps[i], CLASSES, np) for i, image_id in enumerate(test_ids)}
         map_all, map50 = coco_map(data.coco_path, dets)
         reference_log.epoch_evaluated(epoch, round(map50, 6), extra={"map_50_95": round(map_all, 6)})
         if map50 >= args.target:
