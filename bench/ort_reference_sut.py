@@ -10,7 +10,10 @@ Same work as SwiftMLPerf's ORT SUTs, so the comparison is like for like:
     uniform [-1,1) float32 [N,3,224,224]);
   * the same batching: Offline/Server workers take up to --batch queued samples at once (dynamic batching,
     waiting at most --max-wait-us for a fuller batch); fixed-batch models (the onnx wheel's ResNet-50) run 1;
-  * the same response: the argmax class as one little-endian int32 per sample;
+  * the same response: the argmax class as one little-endian int32 per sample, the float32 scores, or, for the
+    detection benchmark, the CenterNet post-processing of the PyTorch reference (`decode` of
+    references/pytorch/train_object_detection.py, numpy, per sample, as MLPerf's reference SUTs post-process in
+    Python) packed in the Swift SUT's response layout;
   * the same LoadGen settings (durations, query counts, latency targets), trace off.
 
 Any benchmark of the suite: with --samples MANIFEST the test set comes from the files `mlperf bench inference`
@@ -28,6 +31,7 @@ import gzip
 import json
 import os
 import queue
+import struct
 import sys
 import threading
 import time
@@ -107,6 +111,25 @@ class TensorData:
         return {name: x[indices] for name, x in self.inputs.items()}
 
 
+CENTERNET = "postprocessed:centernet-"
+CENTERNET_MAX = 100
+
+
+def centernet_responses(maps, classes):
+    """Each sample's detections by the PyTorch reference's `decode`, as int32 count + (x0, y0, x1, y1, score as
+    float32, class as int32) per detection, zero-padded to 100 detections (the Swift SUT's layout)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "references", "pytorch"))
+    from train_object_detection import decode
+    width = 4 + 24 * CENTERNET_MAX
+    buf = bytearray(width * len(maps))
+    for i, m in enumerate(maps):
+        dets = decode(m, classes, np)
+        struct.pack_into("<i", buf, i * width, len(dets))
+        for k, d in enumerate(dets):
+            struct.pack_into("<5fi", buf, i * width + 4 + 24 * k, *map(float, d[:5]), int(d[5]))
+    return array.array("B", buf), width
+
+
 class Model:
     def __init__(self, path, threads):
         options = ort.SessionOptions()
@@ -146,7 +169,10 @@ class Runner:
             feeds = {self.model.input_name: x}
         scores = self.model.session.run([self.model.output_name], feeds)[0]
         flat = scores.reshape(scores.shape[0], -1)[:n]
-        if getattr(self.data, "response", "argmax_int32") == "float32_scores":
+        response = getattr(self.data, "response", "argmax_int32")
+        if response.startswith(CENTERNET):
+            values, width = centernet_responses(scores[:n], int(response[len(CENTERNET):]))
+        elif response == "float32_scores":
             values = array.array("f", flat.astype("<f4").ravel().tolist())
             width = 4 * flat.shape[1]
         else:

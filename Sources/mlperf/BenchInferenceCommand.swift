@@ -78,9 +78,9 @@ struct BenchInferenceCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: referenceScript) else {
             throw ValidationError("reference script \(referenceScript) not found: run from the repository root or pass --reference-script")
         }
-        // `all`: every benchmark whose responses the Python reference SUT can produce (raw outputs, not post-processed).
+        // `all`: every benchmark whose responses the Python reference SUT can produce.
         let benches = benchmark == "all"
-            ? BenchmarkRegistry.all.filter { if case .postprocessed = $0.contract.response { false } else { true } }
+            ? BenchmarkRegistry.all.filter(Self.referenceSUTServes)
             : [try BenchmarkRegistry.require(benchmark)]
         if model != nil && benches.count > 1 {
             throw ValidationError("--model names one model: give --benchmark too")
@@ -123,14 +123,21 @@ struct BenchInferenceCommand: ParsableCommand {
         static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
     }
 
+    /// Whether bench/ort_reference_sut.py makes this benchmark's responses: raw outputs (argmax, scores), and the
+    /// CenterNet post-processing (the PyTorch reference's own `decode`); not DB's (text-detection).
+    static func referenceSUTServes(_ bench: Benchmark) -> Bool {
+        if case .postprocessed(let f) = bench.contract.response { return f.name.hasPrefix("centernet-") }
+        return true
+    }
+
     private func benchmarkOne(_ bench: Benchmark, modelPath: String, runtime: ORTRuntime,
                               environment: [String: String]) throws -> (rows: [Row], json: JSONValue) {
         let options = ORTSessionOptions(intraOpThreads: threads)
         let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: options)
         let data = try benchData(bench, modelPath: modelPath)
-        if case .postprocessed(let f) = bench.contract.response {
+        if case .postprocessed(let f) = bench.contract.response, !Self.referenceSUTServes(bench) {
             throw ValidationError("\(bench.name): its responses come from post-processing (\(f.name)) that the Python "
-                                  + "reference SUT does not implement; bench inference compares raw-output benchmarks only")
+                                  + "reference SUT does not implement; bench inference compares raw-output and CenterNet benchmarks")
         }
         let samples = synthetic || bench.builtInModel != nil ? nil
             : try writeSamples(data, model: classifier, dir: "\(out)/\(bench.name)/samples")

@@ -2,9 +2,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The recommendation (ncf) and sentiment areas end to end through the built `mlperf`: models from both reference
+/// The recommendation (ncf), sentiment and detection areas end to end through the built `mlperf`: models from both reference
 /// implementations served by ORT under LoadGen, scored by our metric and by the independent Python oracles.
-@Suite("ncf and sentiment through mlperf run and mlperf accuracy", .serialized)
+@Suite("ncf, sentiment, object-detection and text-detection through mlperf run and mlperf accuracy", .serialized)
 struct AreaTests {
     static let root = FileManager.default.currentDirectoryPath
     static let references = root + "/references/pytorch"
@@ -175,6 +175,12 @@ struct AreaTests {
             #expect(r.status == 0 || r.status == 1, "\(scenario): \(r.stderr)")
             #expect(try json(dir + "/perf-\(scenario)/results.json")["metric"] != nil)
         }
+        // bench inference serves it on both sides (the reference SUT post-processes with the reference's decode).
+        let bench = try CLI.run(["bench", "inference", "--benchmark", "object-detection", "--model", model, "--scenarios",
+                                 "SingleStream", "--duration-ms", "300", "--min-query-count", "50", "--repeats", "1",
+                                 "--out", dir + "/bench"])
+        #expect(bench.status == 0, "\(bench.stdout)\(bench.stderr)")
+        #expect(bench.stdout.contains("object-detection SingleStream"), "\(bench.stdout)")
     }
 
     @Test("bad inputs: a model with other tensors, a missing vocabulary, a corrupt accuracy log — one clear error each")
