@@ -31,9 +31,11 @@ let package = Package(
                 resources: [.copy("Rules")]),
         // The suite: one folder per benchmark (data, split, QSL, model contract, metric, target, closed rules,
         // trainers) and the registry that lists them.
+        // Optimised in debug builds too: the tests serve real test sets whose preparation (log-mel features, image
+        // planes) runs here, ~50x slower unoptimised.
         .target(name: "Benchmarks", dependencies: [
             "Datasets", "LoadGen", "MLLog", "NeuralNet", "ONNXRuntime", "ProjectEnvironment", "Serving", "Training",
-        ]),
+        ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // C shims over system libraries.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLZMA", path: "Sources/CLZMA", providers: [.apt(["liblzma-dev"])]),

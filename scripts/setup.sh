@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian 12 machine; installs only what is missing, and a second run is a no-op.
 #   Debian: OpenBLAS, zlib and liblzma headers, pkg-config, Fashion-MNIST (IDX files), PyTorch (python3-torch),
-#           python3-venv, Pillow (python3-pil) and the DejaVu fonts (text-detection's generated images).
+#           python3-venv, Pillow (python3-pil) and the DejaVu fonts (text-detection's generated images), flite (the
+#           voices that speak the speech corpus).
 #   Models: the PP-OCRv4 text detector, extracted from the PyPI wheel rapidocr-onnxruntime 1.4.4 (downloaded with
 #           `pip download --no-deps`, never installed) into data/models/, SHA-256 checked.
 #   Generated: seeded test sets made once by our scripts and checked by SHA-256 (data/generated/): text-detection's
-#           rendered words, object-detection's scenes of Fashion-MNIST items.
+#           rendered words, object-detection's scenes of Fashion-MNIST items, speech's flite utterances.
 #   Data:   Debian packages that hold data sets but would pull in R if installed (r-cran-dslabs: MovieLens;
 #           r-cran-modeldata: fine-food reviews) are fetched with `apt-get download` and unpacked with `dpkg -x`
 #           into data/pkgs/<package>/ (ignored by git); the extracted data files are checked against SHA-256 sums.
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 APT_PACKAGES=(libopenblas-dev zlib1g-dev liblzma-dev pkg-config dataset-fashion-mnist python3-torch python3-venv
-              python3-pil fonts-dejavu-core)
+              python3-pil fonts-dejavu-core flite)
 DATA_DIR="$ROOT/data/pkgs"
 # package=version, then the extracted files (relative to data/pkgs/<package>/) and their SHA-256.
 DATA_PACKAGES=("r-cran-dslabs=0.7.4-1" "r-cran-modeldata=1.1.0-1")
@@ -155,7 +156,7 @@ log="$LOG_DIR/check.log"
 "$VPY" - >"$log" 2>&1 <<'EOF' || fail "the Python environment .venv is incomplete" "$VPY -c 'import ...'" \
   "rebuild it: rm -rf .venv && bash scripts/setup.sh (see the log for the package that failed)" "$log"
 import importlib.util, sys
-need = ["onnxruntime", "onnx", "mlperf_loadgen", "mlperf_logging", "rdata", "pycocotools", "torch", "numpy"]
+need = ["onnxruntime", "onnx", "mlperf_loadgen", "mlperf_logging", "rdata", "pycocotools", "jiwer", "torch", "numpy"]
 missing = [m for m in need if importlib.util.find_spec(m) is None]
 if missing:
     sys.exit("missing modules: " + ", ".join(missing))
@@ -234,6 +235,25 @@ else
   sums_ok "$OD_DIR" "$OD_SUMS" || fail "the object-detection scenes differ from the calibrated set (another Pillow or numpy version?)" \
     "sha256sum data/generated/object-detection/*" \
     "use Debian 12's python3-pil 9.4 and python3-numpy 1.24; or recalibrate ObjectDetectionBenchmark.qualityTarget and update OD_SUMS"
+fi
+
+# --- speech: the seeded flite corpus ----------------------------------------------------------------------------------
+SP_DIR="$ROOT/data/generated/speech"
+SP_SUMS="train.pcm 4675eafb12deafd7b3df52e1b2803635b8b3accde500a2ce91cea2cd77f2e6d4
+train.json 4b9c53d652871f64563fdbc958f52b499eed4297299a359f82d2d0160458f661
+test.pcm 1a92cd4539cd031b4e5eaf038714dc2013a6989ad70432d731510b25f6c2429a
+test.json 93aac829cf11a264a34c6a8eceda865cfebbcea690db66650b4638672930de02"
+if sums_ok "$SP_DIR" "$SP_SUMS"; then
+  echo "setup: data/generated/speech present (checksums match)"
+else
+  echo "setup: synthesising the speech corpus with flite (scripts/data/speech.py, seeded; about a minute)"
+  log="$LOG_DIR/speech.log"
+  rm -rf "$SP_DIR"
+  "$VPY" "$ROOT/scripts/data/speech.py" "$SP_DIR" >"$log" 2>&1 ||
+    fail "could not synthesise the speech corpus" "$VPY scripts/data/speech.py $SP_DIR" "see the log" "$log"
+  sums_ok "$SP_DIR" "$SP_SUMS" || fail "the speech corpus differs from the calibrated one (another flite or numpy version?)" \
+    "sha256sum data/generated/speech/*" \
+    "use Debian 12's flite 2.2-5 and python3-numpy 1.24; or recalibrate SpeechBenchmark.qualityTarget and update SP_SUMS"
 fi
 
 echo "setup: done (Python: $VPY)"

@@ -7,6 +7,7 @@ public enum BenchmarkRegistry {
         NCFBenchmark.benchmark,
         SentimentBenchmark.benchmark,
         ObjectDetectionBenchmark.benchmark,
+        SpeechBenchmark.benchmark,
         TextDetectionBenchmark.benchmark,
         ResNet50Perf.benchmark,
     ]

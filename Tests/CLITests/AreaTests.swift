@@ -4,7 +4,7 @@ import Testing
 
 /// The recommendation (ncf), sentiment and detection areas end to end through the built `mlperf`: models from both reference
 /// implementations served by ORT under LoadGen, scored by our metric and by the independent Python oracles.
-@Suite("ncf, sentiment, object-detection and text-detection through mlperf run and mlperf accuracy", .serialized)
+@Suite("ncf, sentiment, object-detection, text-detection and speech through mlperf run and mlperf accuracy", .serialized)
 struct AreaTests {
     static let root = FileManager.default.currentDirectoryPath
     static let references = root + "/references/pytorch"
@@ -181,6 +181,58 @@ struct AreaTests {
                                  "--out", dir + "/bench"])
         #expect(bench.status == 0, "\(bench.stdout)\(bench.stderr)")
         #expect(bench.stdout.contains("object-detection SingleStream"), "\(bench.stdout)")
+    }
+
+    @Test("speech: a PyTorch-trained CTC model served with our log-mel and greedy decoding: WER equals jiwer's and the trainer's, words equal the reference pipeline's, all four scenarios serve it")
+    func speech() throws {
+        let dir = try Scratch.directory("area-speech").path
+        let model = dir + "/speech.onnx"
+        let train = try Subprocess.run(Python.project, [Self.references + "/train_speech.py", "--seed", "3",
+                                                        "--max-epochs", "3", "--train-limit", "800", "--onnx-out", model])
+        try #require(train.status == 0, "\(train.stderr)")
+        let trained = try #require(lastEval(train.stdout))
+        #expect(trained < 1, "3 epochs on 800 utterances get past all-blank output: WER \(trained)")
+        let run = try CLI.run(["run", "speech", "--scenario", "Offline", "--mode", "accuracy", "--model", model,
+                               "--out", dir + "/acc", "--quiet"])
+        try #require(run.status == 0, "\(run.stderr)")
+        let log = dir + "/acc/mlperf_log_accuracy.json"
+        let acc = try CLI.run(["accuracy", "speech", log, "--reference-accuracy", "\(trained)"])
+        #expect(acc.status == 0, "\(acc.stdout)\(acc.stderr)")
+        let ours = try json(dir + "/acc/accuracy.json")
+        let data = Self.root + "/data/generated/speech"
+        let oracle = Self.root + "/references/oracles/speech_accuracy.py"
+        let py = try Subprocess.run(Python.project, [oracle, "score", log, "--data-dir", data])
+        try #require(py.status == 0, "\(py.stderr)")
+        let theirs = try #require(try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any])
+        let wer = try #require(ours["WER"] as? Double)
+        #expect(abs(wer - (theirs["wer"] as? Double ?? -1)) < 1e-12, "WER ours \(wer), jiwer \(theirs)")
+        #expect(ours["total"] as? Int == 400)
+        // The trainer's last eval is its own WER over its numpy features and torch's outputs.
+        #expect(abs(wer - trained) < 0.01, "served \(wer), trained \(trained)")
+        let words = try Subprocess.run(Python.project, [oracle, "decode", model, "--data-dir", data, "--utterances", "16"])
+        try #require(words.status == 0, "\(words.stderr)")
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(words.stdout.utf8)) as? [[Int]])
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: log))) as? [[String: Any]])
+        var byIndex: [Int: String] = [:]
+        for e in entries { if let i = e["qsl_idx"] as? Int, byIndex[i] == nil { byIndex[i] = e["data"] as? String } }
+        var differing = 0
+        for (i, want) in reference.enumerated() {
+            let hex = try #require(byIndex[i])
+            var bytes: [UInt8] = []
+            var it = hex.makeIterator()
+            while let a = it.next(), let b = it.next() { bytes.append(UInt8(String([a, b]), radix: 16)!) }
+            func word(_ k: Int) -> Int { Int(bytes[4 * k]) + 256 * Int(bytes[4 * k + 1]) }
+            let got: [Int] = (0..<word(0)).map { word($0 + 1) }
+            if got != want { differing += 1 }
+        }
+        // Float32 features against float64 ones may move an argmax on a near tie in a rare frame.
+        #expect(differing <= 1, "\(differing) of 16 utterances decode differently from the reference pipeline")
+        for scenario in ["SingleStream", "MultiStream", "Server"] {
+            let r = try CLI.run(["run", "speech", "--scenario", scenario, "--model", model, "--duration-ms", "300",
+                                 "--quiet", "--out", dir + "/perf-\(scenario)"])
+            #expect(r.status == 0 || r.status == 1, "\(scenario): \(r.stderr)")
+            #expect(try json(dir + "/perf-\(scenario)/results.json")["metric"] != nil)
+        }
     }
 
     @Test("bad inputs: a model with other tensors, a missing vocabulary, a corrupt accuracy log — one clear error each")

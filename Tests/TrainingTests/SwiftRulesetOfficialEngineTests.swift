@@ -17,7 +17,7 @@ import Testing
             if let i = c.lines.lastIndex(where: { $0.contains("\"key\": \"eval_accuracy\"") }) { c.lines.remove(at: i) }
             return c
         }
-        let ncf = real("ncf"), sentiment = real("sentiment")
+        let ncf = real("ncf"), sentiment = real("sentiment"), detection = real("object-detection")
         func open(_ b: LogBuilder) -> LogBuilder { b.swapText("\"value\": \"closed\"", "\"value\": \"open\"") }
         return [
             ("pass", base, true),
@@ -45,6 +45,11 @@ import Testing
             ("sentiment-lr-0.01", sentiment.swapText("\"opt_base_learning_rate\", \"value\": 0.005", "\"opt_base_learning_rate\", \"value\": 0.01"), false),
             ("sentiment-sgd", sentiment.swapText("\"opt_name\", \"value\": \"adam\"", "\"opt_name\", \"value\": \"sgd\""), false),
             ("sentiment-open-lr-0.01", open(sentiment.swapText("\"opt_base_learning_rate\", \"value\": 0.005", "\"opt_base_learning_rate\", \"value\": 0.01")), true),
+            ("detection-pass", detection, true),
+            ("detection-batch-32", detection.swapText("\"global_batch_size\", \"value\": 16", "\"global_batch_size\", \"value\": 32"), false),
+            ("detection-fewer-scenes", detection.swapText("\"train_samples\", \"value\": 512", "\"train_samples\", \"value\": 256"), false),
+            ("detection-target-missed", withoutLastEval(detection), false),
+            ("detection-open-batch-32", open(detection.swapText("\"global_batch_size\", \"value\": 16", "\"global_batch_size\", \"value\": 32")), true),
         ]
     }()
 
