@@ -8,7 +8,8 @@
 #   Generated: seeded test sets made once by our scripts and checked by SHA-256 (data/generated/): text-detection's
 #           rendered words, object-detection's scenes of Fashion-MNIST items, speech's flite utterances.
 #   Data:   Debian packages that hold data sets but would pull in R if installed (r-cran-dslabs: MovieLens;
-#           r-cran-modeldata: fine-food reviews) are fetched with `apt-get download` and unpacked with `dpkg -x`
+#           r-cran-modeldata: fine-food reviews), and pocketsphinx-testdata (real recordings: speech's real-speech
+#           gap), are fetched with `apt-get download` and unpacked with `dpkg -x`
 #           into data/pkgs/<package>/ (ignored by git); the extracted data files are checked against SHA-256 sums.
 #   Python: the project's own environment .venv/ inside the checkout, made from Debian's /usr/bin/python3 with
 #           --system-site-packages (so Debian's torch and numpy stay visible), holding the pinned PyPI packages of
@@ -24,12 +25,14 @@ APT_PACKAGES=(libopenblas-dev zlib1g-dev liblzma-dev pkg-config dataset-fashion-
               python3-pil fonts-dejavu-core flite)
 DATA_DIR="$ROOT/data/pkgs"
 # package=version, then the extracted files (relative to data/pkgs/<package>/) and their SHA-256.
-DATA_PACKAGES=("r-cran-dslabs=0.7.4-1" "r-cran-modeldata=1.1.0-1")
+DATA_PACKAGES=("r-cran-dslabs=0.7.4-1" "r-cran-modeldata=1.1.0-1" "pocketsphinx-testdata=0.8+5prealpha+1-15")
 DATA_SUMS="
 r-cran-dslabs usr/lib/R/site-library/dslabs/data/Rdata.rdb 7f740c8802abcf5de56096417560b2d5be317c59f30d50c9d37548695952aa3b
 r-cran-dslabs usr/lib/R/site-library/dslabs/data/Rdata.rdx 97e59cc21906407fe85a369cd92a765ea050e69346d4043545471972bd02a6b3
 r-cran-modeldata usr/lib/R/site-library/modeldata/data/Rdata.rdb 2ecef5e8da0f782ae4e3f65d928fe769702accffd8981cc358a3097f6736f58f
 r-cran-modeldata usr/lib/R/site-library/modeldata/data/Rdata.rdx c23e1be60f2730fb526ce158a307e154c91a953169fcb8e73350c4e032e14538
+pocketsphinx-testdata usr/share/pocketsphinx/test/data/tidigits/dhd.2934z.raw 60c14412ad1412b83f37061e29c9e76f74cce0f90637debb8087f10cd559e552
+pocketsphinx-testdata usr/share/pocketsphinx/test/data/goforward.raw f15c60ec54059d8b66e410d0064945a0b0a04ea56e1ddca1958e493c0cf70e71
 "
 BASE_PYTHON=/usr/bin/python3          # Debian's interpreter: the one python3-torch is built for
 VENV="$ROOT/.venv"
@@ -112,7 +115,7 @@ for spec in "${DATA_PACKAGES[@]}"; do
     fail "dpkg -x could not unpack $pkg" "dpkg -x $tmp/*.deb $DATA_DIR/$pkg" "see the log; remove data/pkgs/$pkg and run again" "$log"
   rm -rf "$tmp"
   data_ok "$pkg" || fail "the data files of $pkg do not have the expected SHA-256 (another package version?)" \
-    "sha256sum data/pkgs/$pkg/usr/lib/R/site-library/*/data/Rdata.rd?" \
+    "grep $pkg scripts/setup.sh (the files and sums), then sha256sum them under data/pkgs/$pkg/" \
     "the benchmarks are calibrated on $spec: install that version's files (apt-get download $spec), or update DATA_SUMS after recalibrating"
 done
 

@@ -169,6 +169,12 @@ public struct Benchmark: Sendable {
     /// reference quality.
     public var defaultReferenceQuality: Double? { training?.target ?? referenceQuality }
 
+    /// `defaultReferenceQuality` on the scale of `AccuracyReport.value`, which is higher-is-better: `1 − q` for a
+    /// lower-is-better quality (WER: the accuracy is `1 − WER`, as MLPerf's rnnt checker reads `100 − WER`).
+    public var reportedReferenceQuality: Double? {
+        defaultReferenceQuality.map { training?.higherIsBetter == false ? 1 - $0 : $0 }
+    }
+
     public func matches(_ name: String) -> Bool {
         let n = name.lowercased()
         return n == self.name || aliases.contains(n)

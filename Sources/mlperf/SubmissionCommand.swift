@@ -58,7 +58,7 @@ let openDivisionOfficialModel = "resnet"
 /// `swiftmlperf-1.0`: the official v6.1 table plus the suite's benchmarks as closed models.
 func swiftMLPerfRuleBook() throws -> InferenceRuleBook {
     let suite = BenchmarkRegistry.all.filter { $0.scoreAccuracy != nil }.map { b in
-        SuiteModelRules(name: b.name, accuracyTargetPercent: 99 * (b.defaultReferenceQuality ?? 0),
+        SuiteModelRules(name: b.name, accuracyTargetPercent: 99 * (b.reportedReferenceQuality ?? 0),
                         performanceSampleCount: 1, datasetSize: 0, serverLatencyNs: Int(b.serverTargetLatencyNs),
                         complianceTests: b.complianceTests)
     }

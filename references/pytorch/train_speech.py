@@ -177,6 +177,9 @@ def main():
         p, data_dir=os.environ.get("MLPERF_SPEECH_DIR") or os.path.join(HERE, "..", "..", "data", "generated", "speech"),
         max_epochs=MAX_EPOCHS, target=TARGET, onnx_help="write the trained model as ONNX (after run_stop)",
         train_help="train on the first N utterances (tests)", eval_help="evaluate on the first N test utterances (tests)")
+    p.add_argument("--real-speech-dir", default=os.path.join(HERE, "..", "..", "data", "pkgs", "pocketsphinx-testdata",
+                                                             "usr", "share", "pocketsphinx", "test", "data"),
+                   help="pocketsphinx-testdata's recordings (the real-speech gap, written beside --onnx-out)")
     args = p.parse_args()
     torch = reference_log.import_torch()
     if torch is None:
@@ -234,7 +237,41 @@ def main():
     end("run_stop", metadata={"status": "success" if reached else "aborted"})
     if args.onnx_out:
         export(torch, model, args.onnx_out, test_x[:2], np)
+        gap = real_speech(torch, model, vocabulary, args.real_speech_dir, np)
+        if gap is not None:
+            with open(args.onnx_out + ".real_speech.json", "w") as f:
+                json.dump(gap, f, indent=1)
+                f.write("\n")
+            print(f"real-speech gap: WER {gap['wer']:.3f} on {len(gap['recordings'])} real recordings "
+                  f"(test WER {quality:.3f})", file=sys.stderr)
     return 0
+
+
+# Real recordings of Debian's pocketsphinx-testdata in the benchmark's vocabulary, with their transcripts (the file
+# name of the TIDIGITS one spells its digits; goforward's is pocketsphinx's own test transcript, 2 of its 4 words
+# outside the vocabulary, so at best 2 deletions).
+REAL_RECORDINGS = [("tidigits/dhd.2934z.raw", "two nine three four zero"),
+                   ("goforward.raw", "go forward ten meters")]
+
+
+def real_speech(torch, model, vocabulary, directory, np):
+    """The real-speech gap: WER of the trained model on REAL_RECORDINGS (16 kHz 16-bit mono raw PCM, placed at the
+    start of the 4 s window, zeros after); None when the recordings are not there."""
+    audio = np.zeros((len(REAL_RECORDINGS), WINDOW), dtype=np.int16)
+    for i, (name, _) in enumerate(REAL_RECORDINGS):
+        path = os.path.join(directory, name)
+        if not os.path.exists(path):
+            return None
+        pcm = np.fromfile(path, dtype="<i2")[:WINDOW]
+        audio[i, :len(pcm)] = pcm
+    model.eval()
+    with torch.no_grad():
+        log_probs = model(torch.from_numpy(log_mel(audio, np)).unsqueeze(1)).numpy()
+    hypotheses = [greedy_decode(lp, np) for lp in log_probs]
+    references = [[vocabulary.index(w) + 1 if w in vocabulary else -1 for w in t.split()] for _, t in REAL_RECORDINGS]
+    return {"wer": wer(references, hypotheses), "source": "Debian pocketsphinx-testdata 0.8+5prealpha+1-15",
+            "recordings": [{"file": n, "reference": t, "hypothesis": " ".join(vocabulary[k - 1] for k in h)}
+                           for (n, t), h in zip(REAL_RECORDINGS, hypotheses)]}
 
 
 def export(torch, model, path, sample, np):
