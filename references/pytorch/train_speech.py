@@ -236,7 +236,7 @@ def main():
             break
     end("run_stop", metadata={"status": "success" if reached else "aborted"})
     if args.onnx_out:
-        export(torch, model, args.onnx_out, test_x[:2], np)
+        reference_log.export_onnx(torch, model, args.onnx_out, test_x[:2], "features", "log_probs", 1e-3)
         gap = real_speech(torch, model, vocabulary, args.real_speech_dir, np)
         if gap is not None:
             with open(args.onnx_out + ".real_speech.json", "w") as f:
@@ -272,20 +272,6 @@ def real_speech(torch, model, vocabulary, directory, np):
     return {"wer": wer(references, hypotheses), "source": "Debian pocketsphinx-testdata 0.8+5prealpha+1-15",
             "recordings": [{"file": n, "reference": t, "hypothesis": " ".join(vocabulary[k - 1] for k in h)}
                            for (n, t), h in zip(REAL_RECORDINGS, hypotheses)]}
-
-
-def export(torch, model, path, sample, np):
-    """ONNX opset 13 with a dynamic batch; checked against torch with ONNX Runtime."""
-    model.eval()
-    torch.onnx.export(model, sample, path, input_names=["features"], output_names=["log_probs"], opset_version=13,
-                      dynamic_axes={"features": {0: "N"}, "log_probs": {0: "N"}})
-    import onnxruntime
-    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    got = session.run(None, {"features": sample.numpy()})[0]
-    with torch.no_grad():
-        want = model(sample).numpy()
-    if not np.allclose(got, want, atol=1e-3, rtol=1e-3):
-        raise SystemExit(f"error: {path}: ONNX Runtime differs from torch by {np.abs(got - want).max()}")
 
 
 if __name__ == "__main__":
