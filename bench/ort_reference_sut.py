@@ -11,9 +11,9 @@ Same work as SwiftMLPerf's ORT SUTs, so the comparison is like for like:
   * the same batching: Offline/Server workers take up to --batch queued samples at once (dynamic batching,
     waiting at most --max-wait-us for a fuller batch); fixed-batch models (the onnx wheel's ResNet-50) run 1;
   * the same response: the argmax class as one little-endian int32 per sample, the float32 scores, or, for the
-    detection benchmark, the CenterNet post-processing of the PyTorch reference (`decode` of
-    references/pytorch/train_object_detection.py, numpy, per sample, as MLPerf's reference SUTs post-process in
-    Python) packed in the Swift SUT's response layout;
+    detection and speech benchmarks, the post-processing of their PyTorch references (`decode` of
+    train_object_detection.py, `greedy_decode` of train_speech.py; numpy, per sample, as MLPerf's reference SUTs
+    post-process in Python) packed in the Swift SUT's response layout;
   * the same LoadGen settings (durations, query counts, latency targets), trace off.
 
 Any benchmark of the suite: with --samples MANIFEST the test set comes from the files `mlperf bench inference`
@@ -130,6 +130,23 @@ def centernet_responses(maps, classes):
     return array.array("B", buf), width
 
 
+CTC_GREEDY = "postprocessed:ctc-greedy"
+CTC_MAX_WORDS = 32
+
+
+def ctc_responses(log_probs):
+    """Each sample's words by the PyTorch speech reference's `greedy_decode`, as int32 count + int32 word ids, zero-padded
+    to 32 words (the Swift SUT's layout)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "references", "pytorch"))
+    from train_speech import greedy_decode
+    width = 4 + 4 * CTC_MAX_WORDS
+    buf = bytearray(width * len(log_probs))
+    for i, lp in enumerate(log_probs):
+        words = greedy_decode(lp, np)[:CTC_MAX_WORDS]
+        struct.pack_into(f"<i{len(words)}i", buf, i * width, len(words), *words)
+    return array.array("B", buf), width
+
+
 class Model:
     def __init__(self, path, threads):
         options = ort.SessionOptions()
@@ -172,6 +189,8 @@ class Runner:
         response = getattr(self.data, "response", "argmax_int32")
         if response.startswith(CENTERNET):
             values, width = centernet_responses(scores[:n], int(response[len(CENTERNET):]))
+        elif response == CTC_GREEDY:
+            values, width = ctc_responses(scores[:n])
         elif response == "float32_scores":
             values = array.array("f", flat.astype("<f4").ravel().tolist())
             width = 4 * flat.shape[1]

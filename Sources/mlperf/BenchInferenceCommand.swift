@@ -124,9 +124,10 @@ struct BenchInferenceCommand: ParsableCommand {
     }
 
     /// Whether bench/ort_reference_sut.py makes this benchmark's responses: raw outputs (argmax, scores), and the
-    /// CenterNet post-processing (the PyTorch reference's own `decode`); not DB's (text-detection).
+    /// CenterNet and greedy CTC post-processing (the PyTorch references' own `decode`, `greedy_decode`); not DB's
+    /// (text-detection).
     static func referenceSUTServes(_ bench: Benchmark) -> Bool {
-        if case .postprocessed(let f) = bench.contract.response { return f.name.hasPrefix("centernet-") }
+        if case .postprocessed(let f) = bench.contract.response { return f.name.hasPrefix("centernet-") || f.name == "ctc-greedy" }
         return true
     }
 
@@ -137,7 +138,7 @@ struct BenchInferenceCommand: ParsableCommand {
         let data = try benchData(bench, modelPath: modelPath)
         if case .postprocessed(let f) = bench.contract.response, !Self.referenceSUTServes(bench) {
             throw ValidationError("\(bench.name): its responses come from post-processing (\(f.name)) that the Python "
-                                  + "reference SUT does not implement; bench inference compares raw-output and CenterNet benchmarks")
+                                  + "reference SUT does not implement; bench inference compares raw-output, CenterNet and CTC benchmarks")
         }
         let samples = synthetic || bench.builtInModel != nil ? nil
             : try writeSamples(data, model: classifier, dir: "\(out)/\(bench.name)/samples")

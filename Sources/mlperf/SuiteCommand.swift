@@ -232,7 +232,7 @@ struct SuiteCommand: ParsableCommand {
         for attempt in 0..<2 {
             let runSeed = seed + UInt64(attempt)
             Console.out("\n== [1/3] \(bench.name): training the \(impl == "swift" ? "Swift" : "PyTorch") reference (seed \(runSeed)) "
-                        + "to \(training.qualityMetric) ≥ \(training.target), exporting ONNX")
+                        + "to \(training.qualityMetric) \(training.higherIsBetter ? "≥" : "≤") \(training.target), exporting ONNX")
             try? FileManager.default.removeItem(atPath: onnx)
             let context = WorkloadContext(benchmark: bench.name, division: "closed", system: system)
             let workload = try trainingWorkload(bench, impl: impl, context: context, onnxOutput: onnx)
@@ -283,9 +283,10 @@ struct SuiteCommand: ParsableCommand {
     func table(_ rows: [[String: Any]], benches: [Benchmark], accuracies: [String: AccuracyReport],
                models: [String: Model]) -> String {
         func cell(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
-        var t = cell("benchmark", 15) + cell("area", 22) + cell("scenario", 14) + cell("metric", 30) + cell("value", 20)
-            + cell("result", 9) + "accuracy\n"
-        t += String(repeating: "-", count: 132) + "\n"
+        let nameWidth = max(15, (rows.compactMap { ($0["benchmark"] as? String)?.count }.max() ?? 0) + 2)
+        var t = cell("benchmark", nameWidth) + cell("area", 22) + cell("scenario", 14) + cell("metric", 30)
+            + cell("value", 20) + cell("result", 9) + "accuracy\n"
+        t += String(repeating: "-", count: 117 + nameWidth) + "\n"
         for r in rows {
             let name = r["benchmark"] as? String ?? ""
             let v = (r["value"] as? NSNumber)?.doubleValue ?? 0
@@ -293,7 +294,7 @@ struct SuiteCommand: ParsableCommand {
             let value = unit == "ns" ? String(format: "%.1f µs", v / 1000) : String(format: "%.1f %@", v, unit)
             let acc = accuracies[name].map { String(format: "%@ %.4f %@", $0.metric == "top-1 accuracy" ? "top-1" : $0.metric,
                                                     $0.value, $0.passed ? "(PASS)" : "(FAIL)") } ?? "-"
-            t += cell(name, 15) + cell(r["area"] as? String ?? "", 22) + cell(r["scenario"] as? String ?? "", 14)
+            t += cell(name, nameWidth) + cell(r["area"] as? String ?? "", 22) + cell(r["scenario"] as? String ?? "", 14)
                 + cell(r["metric"] as? String ?? "", 30) + cell(value, 20) + cell(r["result"] as? String ?? "", 9) + acc + "\n"
             for reason in r["reasons"] as? [String] ?? [] { t += "    ↳ \(reason)\n" }
             if let note = r["note"] as? String { t += "    ↳ \(note)\n" }

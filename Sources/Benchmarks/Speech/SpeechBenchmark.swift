@@ -75,8 +75,7 @@ public enum SpeechBenchmark {
         }
         let wer = WordErrorRate.compute(references: references, hypotheses: hypotheses)
         return AccuracyReport(metric: "1 − WER", value: 1 - wer.rate,
-                              extras: [("WER", wer.rate), ("substitutions", Double(wer.substitutions)),
-                                       ("deletions", Double(wer.deletions)), ("insertions", Double(wer.insertions))],
+                              extras: [("WER", wer.rate)],
                               total: total, correct: exact, log: log, undecodable: undecodable,
                               referenceAccuracy: 1 - referenceWER)
     }
