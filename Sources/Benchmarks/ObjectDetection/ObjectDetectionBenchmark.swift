@@ -8,8 +8,8 @@ import Training
 /// `references/pytorch/train_object_detection.py`, exported to ONNX) on scenes of real Fashion-MNIST items pasted on
 /// 128×128 canvases (`references/pytorch/fashion_canvases.py`: exact boxes, 10 classes, seeded), tested on 500 scenes
 /// drawn from the test split. COCO mAP@0.5 (judged) and mAP@[.5:.95] by `COCOBoxEvaluation`, checked against
-/// pycocotools. The real photo set of this area is `tree-detection`; this synthetic set exists because that one gives
-/// no stable target in minutes (docs/datasets.md, `object-detection`).
+/// pycocotools. A synthetic set because the one real labelled box set in a package (the deepforest wheel's tree
+/// crowns) gives no stable target in minutes (docs/datasets.md, `object-detection`).
 public enum ObjectDetectionBenchmark {
     public static let name = "object-detection"
     public static let area = "object detection"
