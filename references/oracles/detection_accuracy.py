@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Independent oracles for the `object-detection` benchmark: pycocotools and the PyTorch reference's own post-processing; none of SwiftMLPerf's Swift code.
+"""Independent oracles for the `object-detection` benchmark: pycocotools and the PyTorch reference's own
+post-processing; none of SwiftMLPerf's Swift code.
 
 COCO mAP of an accuracy log (MLPerf LoadGen's mlperf_log_accuracy.json; each response: int32 count, then per
 detection x0, y0, x1, y1, score as float32 and the class as int32, little-endian), by pycocotools' COCOeval:
