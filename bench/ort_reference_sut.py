@@ -111,6 +111,8 @@ class TensorData:
         return {name: x[indices] for name, x in self.inputs.items()}
 
 
+# The PyTorch references, whose post-processing the detection and speech responses use (imported on first use).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "references", "pytorch"))
 CENTERNET = "postprocessed:centernet-"
 CENTERNET_MAX = 100
 
@@ -118,7 +120,6 @@ CENTERNET_MAX = 100
 def centernet_responses(maps, classes):
     """Each sample's detections by the PyTorch reference's `decode`, as int32 count + (x0, y0, x1, y1, score as
     float32, class as int32) per detection, zero-padded to 100 detections (the Swift SUT's layout)."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "references", "pytorch"))
     from train_object_detection import decode
     width = 4 + 24 * CENTERNET_MAX
     buf = bytearray(width * len(maps))
@@ -137,7 +138,6 @@ CTC_MAX_WORDS = 32
 def ctc_responses(log_probs):
     """Each sample's words by the PyTorch speech reference's `greedy_decode`, as int32 count + int32 word ids, zero-padded
     to 32 words (the Swift SUT's layout)."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "references", "pytorch"))
     from train_speech import greedy_decode
     width = 4 + 4 * CTC_MAX_WORDS
     buf = bytearray(width * len(log_probs))

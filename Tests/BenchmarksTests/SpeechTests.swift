@@ -126,6 +126,17 @@ struct SpeechTests {
         #expect(ours.contains { $0.count > 3 })
     }
 
+    @Test("bad responses decode to nil and count as empty hypotheses: a log of one undecodable response scores WER 1")
+    func undecodableResponses() throws {
+        let log = Scratch.file("speech-bad-log.json")
+        try #"[{"seq_id": 0, "qsl_idx": 0, "data": "0100000063000000"}]"#.write(toFile: log, atomically: true, encoding: .utf8)
+        let score = try #require(SpeechBenchmark.benchmark.scoreAccuracy)
+        let report = try score(SpeechBenchmark.data.directory(), log, 0.3)
+        #expect(report.undecodable == 1 && report.missing == 399 && !report.passed)
+        #expect(report.extras.first { $0.name == "WER" }?.value == 1.0, "\(report.extras)")
+        #expect(report.value == 0)
+    }
+
     @Test("bad responses decode to nil; the corpus reader names the file, the utterance and the word")
     func badInputs() throws {
         #expect(CTCGreedyPostprocessor.decode([1]) == nil)

@@ -58,21 +58,24 @@ public enum SpeechBenchmark {
         pytorchScript: "references/pytorch/train_speech.py",
         complianceTests: ["TEST01"])  // as rnnt: no TEST04
 
-    /// WER over an accuracy log of `CTCGreedyPostprocessor` responses, judged as MLPerf judges rnnt's: the accuracy
+    /// WER over all test utterances from an accuracy log of `CTCGreedyPostprocessor` responses (a missing or
+    /// undecodable response is the empty hypothesis), judged as MLPerf judges rnnt's: the accuracy
     /// `1 − WER` must reach 99 % of the reference's `1 − WER` (the official checker's `(100 − WER_ref) × 0.99`). A response that does not
     /// decode, or names a word id out of range, is undecodable (and fails the check).
     public static func score(_ log: AccuracyLog, corpus: SpeechCorpus, referenceWER: Double) -> AccuracyReport {
-        var references: [[Int]] = [], hypotheses: [[Int]] = []
+        // Every utterance counts: one without a response, or whose response does not decode, has the empty
+        // hypothesis (all its words are deletions), as a scene without detections counts in object-detection's mAP.
+        var hypotheses = [[Int]](repeating: [], count: corpus.count)
         var total = log.unreadable.count, undecodable = log.unreadable.count, exact = 0
         for (i, response) in log.responses.enumerated() where i < corpus.count {
             guard let bytes = response else { continue }
             total += 1
             guard let words = CTCGreedyPostprocessor.decode(bytes),
                   words.allSatisfy({ (1...corpus.vocabulary.count).contains($0) }) else { undecodable += 1; continue }
-            references.append(corpus.labels[i])
-            hypotheses.append(words)
+            hypotheses[i] = words
             if words == corpus.labels[i] { exact += 1 }
         }
+        let references = corpus.labels
         let wer = WordErrorRate.compute(references: references, hypotheses: hypotheses)
         return AccuracyReport(metric: "1 − WER", value: 1 - wer.rate,
                               extras: [("WER", wer.rate)],
