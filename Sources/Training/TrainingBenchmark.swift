@@ -32,6 +32,9 @@ public struct TrainingBenchmark: Sendable, Equatable {
         self.olympicDrop = olympicDrop
     }
 
+    /// The target as a condition on the quality, for people: `≥ 0.9`, or `≤ 0.3` when lower is better.
+    public var targetCondition: String { "\(higherIsBetter ? "≥" : "≤") \(target)" }
+
     /// Whether an `eval_accuracy` value meets the target.
     public func meetsTarget(_ quality: Double) -> Bool {
         higherIsBetter ? quality >= target : quality <= target

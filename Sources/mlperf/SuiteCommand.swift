@@ -232,7 +232,7 @@ struct SuiteCommand: ParsableCommand {
         for attempt in 0..<2 {
             let runSeed = seed + UInt64(attempt)
             Console.out("\n== [1/3] \(bench.name): training the \(impl == "swift" ? "Swift" : "PyTorch") reference (seed \(runSeed)) "
-                        + "to \(training.qualityMetric) \(training.higherIsBetter ? "≥" : "≤") \(training.target), exporting ONNX")
+                        + "to \(training.qualityMetric) \(training.targetCondition), exporting ONNX")
             try? FileManager.default.removeItem(atPath: onnx)
             let context = WorkloadContext(benchmark: bench.name, division: "closed", system: system)
             let workload = try trainingWorkload(bench, impl: impl, context: context, onnxOutput: onnx)

@@ -132,7 +132,7 @@ struct TrainCommand: ParsableCommand {
         let energy = TrainingEnergyRecorder()
         let harness = TrainingHarness(benchmark: bench, workload: workload, options: options,
                                       rulesets: rulesDir.map { RulesetStore(directory: URL(fileURLWithPath: $0)) } ?? .builtIn)
-        print("mlperf train \(bench.name): \(runs) run\(runs == 1 ? "" : "s"), \(division), target \(bench.qualityMetric) \(bench.higherIsBetter ? "≥" : "≤") \(bench.target), ruleset \(ruleset ?? bench.rulesetID)")
+        print("mlperf train \(bench.name): \(runs) run\(runs == 1 ? "" : "s"), \(division), target \(bench.qualityMetric) \(bench.targetCondition), ruleset \(ruleset ?? bench.rulesetID)")
         let result: TrainingResult
         do {
             result = try harness.run(isCancelled: { cancel.isCancelled },

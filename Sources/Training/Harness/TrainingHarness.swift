@@ -372,7 +372,7 @@ public struct TrainingHarness: Sendable {
             else if m.runStopStatus != MLLogRunStatus.success {
                 failure = "run_stop status is \(m.runStopStatus.map { "'\($0)'" } ?? "missing"), not 'success'"
             } else if !m.progress.reachedTarget {
-                failure = "the quality target was not reached (best \(m.progress.bestQuality.map { String($0) } ?? "none"), target \(benchmark.higherIsBetter ? "≥" : "≤") \(benchmark.target))"
+                failure = "the quality target was not reached (best \(m.progress.bestQuality.map { String($0) } ?? "none"), target \(benchmark.targetCondition))"
             } else if let t = ttt, t < 0 {
                 failure = "run_stop is before run_start"
             } else if !report.isCompliant {
