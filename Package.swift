@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Allocation counting for the hot-path check (loadgen-alloc-probe, preloaded by a test).
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
+        // HTTP/1.1 client with connection pooling and keep-alive for the network SUTs (NetworkSUT only).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The `:::MLLOG {json}` line format (training logs and LoadGen's detail log).
@@ -53,10 +56,16 @@ let package = Package(
         .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime", "ProjectEnvironment"]),
         // Systems under test over real backends (ORT), for LoadGen.
         .target(name: "Serving", dependencies: ["LoadGen", "ONNXRuntime", "Datasets", "ProjectEnvironment"]),
+        // SUTs over the network: OpenAI-compatible (completions, chat, SSE streaming, token metrics) and KServe v2
+        // (Open Inference Protocol, REST). The only module with an HTTP stack.
+        .target(name: "NetworkSUT", dependencies: [
+            "LoadGen", "MLLog", "ONNXRuntime", "Serving", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),  // request encoding: ~10x slower unoptimised
         .executableTarget(
             name: "mlperf",
             dependencies: [
-                "LoadGen", "MLLog", "Training", "Benchmarks", "Datasets", "NeuralNet", "ONNXRuntime", "Serving",
+                "LoadGen", "MLLog", "Training", "Benchmarks", "Datasets", "NeuralNet", "ONNXRuntime", "Serving", "NetworkSUT",
                 "ProjectEnvironment", "Submission", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,9 +82,11 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets", "CBLAS", "TestSupport"]),
         // Runs the built `mlperf` binary as a user would.
-        .testTarget(name: "CLITests", dependencies: ["mlperf", "Submission", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["mlperf", "Submission", "NetworkSUT", "TestSupport"]),
         .testTarget(name: "ProjectEnvironmentTests", dependencies: ["ProjectEnvironment", "TestSupport"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime", "TestSupport"]),
+        .testTarget(name: "NetworkSUTTests", dependencies: ["NetworkSUT", "LoadGen", "TestSupport",
+                                                          .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Benchmarks", "LoadGen", "ONNXRuntime", "Datasets", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Serving", "Datasets", "NeuralNet", "MLLog", "ONNXRuntime", "TestSupport"]),
     ],

@@ -6,15 +6,16 @@
 #   Models: the PP-OCRv4 text detector, extracted from the PyPI wheel rapidocr-onnxruntime 1.4.4 (downloaded with
 #           `pip download --no-deps`, never installed) into data/models/, SHA-256 checked.
 #   Generated: seeded test sets made once by our scripts and checked by SHA-256 (data/generated/): text-detection's
-#           rendered words, object-detection's scenes of Fashion-MNIST items, speech's flite utterances.
+#           rendered words, object-detection's scenes of Fashion-MNIST items, speech's flite utterances, and the tiny
+#           random-weight Llama model (GGUF) that the OpenAI-API server of the network tests runs.
 #   Data:   Debian packages that hold data sets but would pull in R if installed (r-cran-dslabs: MovieLens;
 #           r-cran-modeldata: fine-food reviews), and pocketsphinx-testdata (real recordings: speech's real-speech
 #           gap), are fetched with `apt-get download` and unpacked with `dpkg -x`
 #           into data/pkgs/<package>/ (ignored by git); the extracted data files are checked against SHA-256 sums.
 #   Python: the project's own environment .venv/ inside the checkout, made from Debian's /usr/bin/python3 with
 #           --system-site-packages (so Debian's torch and numpy stay visible), holding the pinned PyPI packages of
-#           requirements.txt (onnxruntime, onnx, pycocotools, and the official oracles mlcommons-loadgen and
-#           mlperf-logging).
+#           requirements.txt (onnxruntime, onnx, pycocotools, the official oracles mlcommons-loadgen and
+#           mlperf-logging, and the real servers of the network tests: mlserver, llama-cpp-python[server]).
 #           Every part of the project uses .venv/bin/python3 unless MLPERF_PYTHON names another interpreter.
 # Every step prints one line; a failing step prints what failed, the command, and the fix, and exits non-zero.
 set -euo pipefail
@@ -159,7 +160,8 @@ log="$LOG_DIR/check.log"
 "$VPY" - >"$log" 2>&1 <<'EOF' || fail "the Python environment .venv is incomplete" "$VPY -c 'import ...'" \
   "rebuild it: rm -rf .venv && bash scripts/setup.sh (see the log for the package that failed)" "$log"
 import importlib.util, sys
-need = ["onnxruntime", "onnx", "mlperf_loadgen", "mlperf_logging", "rdata", "pycocotools", "jiwer", "torch", "numpy"]
+need = ["onnxruntime", "onnx", "mlperf_loadgen", "mlperf_logging", "rdata", "pycocotools", "jiwer", "torch", "numpy",
+        "mlserver", "llama_cpp", "gguf"]
 missing = [m for m in need if importlib.util.find_spec(m) is None]
 if missing:
     sys.exit("missing modules: " + ", ".join(missing))
@@ -242,6 +244,10 @@ test.json 93aac829cf11a264a34c6a8eceda865cfebbcea690db66650b4638672930de02" \
   "synthesising the speech corpus with flite (about a minute)" "another flite or numpy version?" \
   "use Debian 12's flite 2.2-5 and python3-numpy 1.24; or recalibrate SpeechBenchmark.qualityTarget and update the sums in scripts/setup.sh" \
   scripts/data/speech.py
+generated tiny-llama "model.gguf a65cadb503e5fe927138b62ec7b00a2a6f81f4674061d2babb3221a37ed5f467" \
+  "writing the tiny random-weight Llama model the OpenAI-API server tests run" "another gguf or numpy version?" \
+  "use gguf 0.19.0 from requirements.txt and Debian's python3-numpy 1.24; or update the sum in scripts/setup.sh" \
+  references/servers/tiny_llama_gguf.py
 
 echo "setup: done (Python: $VPY)"
 

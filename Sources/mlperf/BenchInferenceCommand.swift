@@ -168,7 +168,7 @@ struct BenchInferenceCommand: ParsableCommand {
             configuration.workers = workers
             if scen == .offline { configuration.maxBatch = offlineBatch }
             if scen == .server { configuration.maxBatch = serverBatch }
-            var refArgs = ["--scenario", scen.rawValue, "--batch", "\(configuration.maxBatch)",
+            let refArgs = ["--scenario", scen.rawValue, "--batch", "\(configuration.maxBatch)",
                            "--workers", "\(configuration.workers)", "--max-wait-us", "\(configuration.maxWaitMicroseconds)",
                            "--expected-qps", "\(settings.offlineExpectedQPS)",
                            "--expected-latency-ns", "\(settings.singleStreamExpectedLatencyNs)",

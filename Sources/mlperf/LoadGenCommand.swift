@@ -1,5 +1,6 @@
 import ArgumentParser
 import LoadGen
+import NetworkSUT
 
 /// `mlperf loadgen`: run the load generator against a built-in SUT.
 struct LoadGenCommand: ParsableCommand {
@@ -18,6 +19,13 @@ struct LoadGenCommand: ParsableCommand {
         token, then a token stream; a fixed count, or one drawn per sample from min-max), for models with \
         token latencies (--model llama2-70b: TTFT and TPOT decide validity).
 
+        Over the network: `openai:http://HOST:PORT` drives an OpenAI-compatible server (vLLM, llama.cpp, TGI, \
+        SGLang; --model names the served model, and its mlperf.conf entry applies if it is an official one) with \
+        the prompts of --dataset: a file (JSON Lines {"prompt": …, "max_tokens": N}, or one prompt per line) or \
+        synthetic:<input words min-max>:<output tokens min-max>[:<count>] drawn with --seed. Streaming (the \
+        default) feeds LoadGen's token latencies, so TTFT and TPOT (--ttft-ms, --tpot-ms) decide Server validity; \
+        network.json adds the client's TTFT, inter-token latency, tokens, goodput and failures by reason.
+
         Examples:
           mlperf loadgen --sut null --scenario Offline --duration-ms 2000
           mlperf loadgen --sut sleep:200x2 --scenario Server --target-qps 5000
@@ -25,10 +33,13 @@ struct LoadGenCommand: ParsableCommand {
             --conf user.conf
           mlperf loadgen --sut llm:2000:200:16-128x4 --model llama2-70b \\
             --scenario Server --target-qps 20 --duration-ms 5000
+          mlperf loadgen --sut openai:http://127.0.0.1:8000 --model tiny-llama \\
+            --dataset synthetic:16-64:16-32 --scenario Server --target-qps 4 \\
+            --ttft-ms 500 --tpot-ms 50
         """
     )
 
-    @Option(help: "The SUT: null | sleep:<µs>[x<workers>] | llm:<first-token µs>:<µs per token>:<tokens or min-max>[x<workers>].") var sut: String = "null"
+    @Option(help: "The SUT: null | sleep:<µs>[x<workers>] | llm:<first-token µs>:<µs per token>:<tokens or min-max>[x<workers>] | openai:URL.") var sut: String = "null"
     @Option(help: "SingleStream | MultiStream | Server | Offline.") var scenario: String
     @Option(help: "A model of the official benchmark table (e.g. resnet50): applies its mlperf.conf settings.") var model: String?
     @Option(help: "PerformanceOnly | AccuracyOnly | SubmissionRun | FindPeakPerformance (or performance, accuracy, …); default: the conf file's mode, else PerformanceOnly.") var mode: String?
@@ -41,6 +52,8 @@ struct LoadGenCommand: ParsableCommand {
     @Flag(help: "Server: coalesce due queries into one issue call.") var coalesce = false
     @Option(help: "Watchdog: seconds to wait for outstanding samples after the last issue.") var watchdogS: Int = 60
     @Flag(help: "Do not print the summary.") var quiet = false
+    @OptionGroup(title: "OpenAI-API SUT") var llm: OpenAIRunOptions
+    @OptionGroup var network: NetworkOptions
 
     func validate() throws {
         guard TestScenario(name: scenario) != nil else {
@@ -48,6 +61,17 @@ struct LoadGenCommand: ParsableCommand {
         }
         if let mode, TestMode(name: mode) == nil {
             throw ValidationError("unknown mode `\(mode)`; valid: \(TestMode.allCases.map(\.rawValue).joined(separator: ", ")) (or performance, accuracy, submission, findpeak)")
+        }
+        if sut.contains(":"), let p = sut.split(separator: ":").first, NetworkProtocol(rawValue: String(p)) != nil {
+            let address = try SUTAddress(parsing: sut)
+            guard address.networkProtocol == .openai else {
+                throw ValidationError("--sut \(sut): KServe v2 servers run a suite benchmark's samples: "
+                                      + "`mlperf run BENCH --sut \(sut)`")
+            }
+            guard model != nil else { throw ValidationError("--sut openai:… needs --model (the served model's name)") }
+            try llm.check()
+            try network.check()
+            return
         }
         _ = try BuiltInSUT.spec(sut)
     }
@@ -60,6 +84,9 @@ struct LoadGenCommand: ParsableCommand {
         if let v = maxDurationMs { settings.maxDurationMs = v }
         if coalesce { settings.serverCoalesceQueries = true }
 
+        if sut.hasPrefix("openai:") {
+            return try runOpenAI(settings: settings, address: SUTAddress(parsing: sut))
+        }
         let system = try BuiltInSUT.parse(sut)
         let qsl = NullQSL(totalSampleCount: totalSampleCount, performanceSampleCount: performanceSampleCount)
         let cancel = CancellationFlag()
@@ -85,7 +112,7 @@ struct LoadGenCommand: ParsableCommand {
         }
     }
 
-    private var confNotes: [String] {
+    var confNotes: [String] {
         guard let conf, let c = try? ConfigFile(path: conf) else { return [] }
         return c.notes(kind: .userConf)
     }

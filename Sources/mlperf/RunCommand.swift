@@ -7,6 +7,7 @@ import ONNXRuntime
 import Serving
 import Submission
 import Benchmarks
+import NetworkSUT
 
 /// `mlperf run BENCH`: serve an ONNX model through ONNX Runtime, in process, under LoadGen.
 struct RunCommand: ParsableCommand {
@@ -37,12 +38,22 @@ struct RunCommand: ParsableCommand {
         mlperf_log_accuracy.json), plus results.json (LoadGen's figures and verdict) and serving.json (the SUT: \
         ONNX Runtime version, model, threads, batching, calibration).
 
+        Over the network: --sut kserve-v2:http://HOST:PORT/MODEL sends the benchmark's samples to a KServe v2 (Open \
+        Inference Protocol) server instead (Triton, KServe, MLServer, TorchServe; `python3 \
+        references/servers/mlserver_onnx.py` serves the suite's models with MLServer) and applies the benchmark's \
+        response encoding to what it returns, so accuracy mode scores it as usual. Requests: one per sample \
+        (SingleStream, Server), one per query (MultiStream), --batch samples each (Offline, default 32). A failed \
+        request (refused, timed out, an error status, a malformed response) makes the run INVALID with the reason; \
+        network.json has the client's timing components (connection wait, server time) and failures by reason.
+
         Examples:
           mlperf run fashion-mnist --scenario Offline --mode accuracy
           mlperf run fashion-mnist --scenario Server --duration-ms 10000
           mlperf run fashion-mnist --model my.onnx --scenario SingleStream
           mlperf run ncf --scenario Offline --mode accuracy
           mlperf run resnet50-perf --scenario Offline --duration-ms 10000
+          mlperf run fashion-mnist --scenario Server \\
+            --sut kserve-v2:http://127.0.0.1:8080/fashion-mnist
         """
     )
 
@@ -60,10 +71,20 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The benchmark's data directory (default: its environment variable, else where set-up put it).") var dataDir: String?
     @Option(help: "Output directory (default out/run/<benchmark>/<scenario>-<mode>).") var out: String?
     @OptionGroup var overrides: SettingsOverrides
+    @Option(help: "Serve over the network instead of in process: kserve-v2:http://HOST:PORT/MODEL.") var sut: String?
+    @OptionGroup var network: NetworkOptions
     @Flag(help: "Do not print the summary.") var quiet = false
 
     func validate() throws {
         _ = try BenchmarkRegistry.require(benchmark)
+        if let sut {
+            let address = try SUTAddress(parsing: sut)
+            guard address.networkProtocol == .kserveV2 else {
+                throw ValidationError("--sut \(sut): `mlperf run` serves a benchmark's tensors, over kserve-v2; "
+                                      + "OpenAI-API servers run with `mlperf loadgen --sut openai:URL`")
+            }
+            try network.check()
+        }
         guard TestScenario(name: scenario) != nil else {
             throw ValidationError("unknown scenario `\(scenario)`; valid: \(TestScenario.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -97,6 +118,14 @@ struct RunCommand: ParsableCommand {
         let outDir = out ?? "out/run/\(bench.name)/\(scen.rawValue)-\(testMode == .accuracyOnly ? "accuracy" : "performance")"
         let environment = ProcessInfo.processInfo.environment
 
+        let confFile = try conf.map { try ConfigFile(path: $0) }
+        func confSets(_ key: String) -> Bool {
+            confFile?.lookup(model: bench.name, scenario: scen.rawValue, key: key) != nil
+        }
+        if let sut {
+            return try runOverNetwork(bench: bench, scenario: scen, settings: settings, address: SUTAddress(parsing: sut),
+                                      outDir: outDir, confSets: confSets)
+        }
         let modelPath = try model ?? bench.defaultModel(environment: environment)
         Console.err("loading ONNX Runtime …")
         let runtime = try ORTRuntime(environment: environment)
@@ -105,10 +134,6 @@ struct RunCommand: ParsableCommand {
         let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: sessionOptions)
         let data = try bench.inferenceData(dataDirectory: dataDir, modelPath: modelPath)
 
-        let confFile = try conf.map { try ConfigFile(path: $0) }
-        func confSets(_ key: String) -> Bool {
-            confFile?.lookup(model: bench.name, scenario: scen.rawValue, key: key) != nil
-        }
         var configuration = ServingConfiguration.defaults(for: scen, samplesPerQuery: Int(settings.multiStreamSamplesPerQuery))
         if let batch { configuration.maxBatch = batch }
         if let workers { configuration.workers = workers }
@@ -254,7 +279,7 @@ struct ServingReport {
 
 extension Double {
     func rounded(toPlaces places: Int) -> Double {
-        let f = pow(10, Double(places))
+        let f = Foundation.pow(10, Double(places))
         return (self * f).rounded() / f
     }
 }

@@ -233,6 +233,15 @@ extension PerformanceSummary {
                                       measured: "\(missing) of \(n) samples never completed", required: "all issued samples complete",
                                       advice: "The SUT stopped completing samples (\(endReasonText(outcome.endReason))); check that it completes every sample it is issued."))
         }
+        let failures = completer.failures
+        if failures.count > 0 {
+            rules.append(ValidityRule(rule: "sut_failures", passed: false,
+                                      measured: "\(failures.count) of \(n) samples failed in the SUT"
+                                        + (failures.firstReason.map { " (first: \($0))" } ?? ""),
+                                      required: "every issued sample served",
+                                      advice: "The SUT could not serve these samples (network error, error status, malformed "
+                                        + "response or timeout); mlperf_log_detail.txt has the first reason."))
+        }
         if duplicateCompletions > 0 || unknownCompletions > 0 {
             rules.append(ValidityRule(rule: "responses_well_formed", passed: false,
                                       measured: "\(duplicateCompletions) duplicate and \(unknownCompletions) unknown response ids",

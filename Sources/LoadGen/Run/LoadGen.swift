@@ -322,6 +322,10 @@ struct TestRun {
         let dup = c.counter(.duplicate), unknown = c.counter(.unknown)
         if dup > 0 { detail.error("error_runtime", "The SUT completed \(dup) samples more than once.") }
         if unknown > 0 { detail.error("error_runtime", "The SUT completed \(unknown) response ids that were not issued in this run.") }
+        let failures = c.failures
+        if failures.count > 0 {
+            detail.error("error_runtime", "The SUT failed \(failures.count) samples; first: \(failures.firstReason ?? "(no reason given)")")
+        }
         let bad = c.counter(.badTokens)
         if bad > 0 { detail.error("error_runtime", "\(bad) responses reported n_tokens ≤ 1: Number of tokens need to be greater than 1.") }
         let early = c.counter(.beforeFirstToken)

@@ -17,8 +17,10 @@ public final class QueryCompleter: @unchecked Sendable {
     /// Output token count per sample (token latencies only).
     let tokens: UnsafeMutablePointer<Int64>?
     /// [completed samples, duplicates, unknown ids, bad token counts, completions before first token,
-    /// first tokens after completion]
+    /// first tokens after completion, failed samples]
     let counters: UnsafeMutablePointer<Int64>
+    /// The first failure's reason (`fail`); off the hot path.
+    let firstFailure = Mutex<String?>(nil)
     let accuracy: AccuracyCapture?
     /// Token runs outside Offline: every sample must report its first token before it completes.
     let needsFirstToken: Bool
@@ -94,7 +96,7 @@ public final class QueryCompleter: @unchecked Sendable {
         return lg_load(counters) >= target
     }
 
-    enum Counter: Int { case completed = 0, duplicate, unknown, badTokens, beforeFirstToken, firstTokenAfterCompletion }
+    enum Counter: Int { case completed = 0, duplicate, unknown, badTokens, beforeFirstToken, firstTokenAfterCompletion, failed }
 
     @inline(__always) func counter(_ c: Counter) -> Int64 { lg_load(counters + c.rawValue) }
 
@@ -120,6 +122,34 @@ public final class QueryCompleter: @unchecked Sendable {
         let first = batch.firstID
         for i in 0..<batch.count where record(first &+ i, data: nil, tokenCount: 0, at: now) { done += 1 }
         if done > 0 { addCompleted(done) }
+    }
+
+    /// Completes one sample that the SUT could not serve (a network error, an HTTP error status, a malformed
+    /// response): it is counted as completed, so the run ends normally with complete logs, and as failed, which
+    /// makes the performance run INVALID (rule `sut_failures`) and logs an `error_runtime` with the first `reason`.
+    /// No response data is logged for it; token checks do not apply to it.
+    public func fail(_ id: ResponseID, reason: @autoclosure () -> String) {
+        let now = lg_now_ns()
+        let k = id &- firstID
+        guard k >= 0 && k < count else {
+            lg_add(counters + Counter.unknown.rawValue, 1)
+            return
+        }
+        guard lg_cas(completion + k, 0, now) else {
+            lg_add(counters + Counter.duplicate.rawValue, 1)
+            return
+        }
+        if lg_add_seq(counters + Counter.failed.rawValue, 1) == 1 {
+            let text = reason()
+            firstFailure.withLock { if $0 == nil { $0 = text } }
+        }
+        if let acc = accuracy, acc.shouldLog(k) { acc.append(seq: k, data: nil, tokenCount: 0) }
+        addCompleted(1)
+    }
+
+    /// Samples completed with `fail`, and the first reason given.
+    public var failures: (count: Int, firstReason: String?) {
+        (Int(lg_load(counters + Counter.failed.rawValue)), firstFailure.withLock { $0 })
     }
 
     /// Records the first token of an LLM response (time to first token). `data` is kept for the accuracy log.
