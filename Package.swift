@@ -61,6 +61,7 @@ let package = Package(
         .target(name: "NetworkSUT", dependencies: [
             "LoadGen", "MLLog", "ONNXRuntime", "Serving", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),  // request encoding: ~10x slower unoptimised
         .executableTarget(
             name: "mlperf",

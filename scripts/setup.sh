@@ -244,7 +244,9 @@ test.json 93aac829cf11a264a34c6a8eceda865cfebbcea690db66650b4638672930de02" \
   "synthesising the speech corpus with flite (about a minute)" "another flite or numpy version?" \
   "use Debian 12's flite 2.2-5 and python3-numpy 1.24; or recalibrate SpeechBenchmark.qualityTarget and update the sums in scripts/setup.sh" \
   scripts/data/speech.py
-generated tiny-llama "model.gguf a65cadb503e5fe927138b62ec7b00a2a6f81f4674061d2babb3221a37ed5f467" \
+generated tiny-llama "model.gguf a65cadb503e5fe927138b62ec7b00a2a6f81f4674061d2babb3221a37ed5f467
+tokenizer.json 1a694eea741f919c31a1180624e2025a15806d88764529e71f417e5bf4ed8a8d
+tokenizer_config.json 45f0fa4d3e1dc7f52c4f501ab37e0cc41617687d6e686579216df1c4018e6df2" \
   "writing the tiny random-weight Llama model the OpenAI-API server tests run" "another gguf or numpy version?" \
   "use gguf 0.19.0 from requirements.txt and Debian's python3-numpy 1.24; or update the sum in scripts/setup.sh" \
   references/servers/tiny_llama_gguf.py

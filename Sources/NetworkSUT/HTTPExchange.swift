@@ -122,7 +122,10 @@ func describe(_ error: Error) -> String {
         }
     }
     let text = "\(error)"
-    if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused: \(text)" }
+    if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("errno: 111") {
+        return "connection refused (nothing listens there, or the server is gone)"
+    }
+    if text.contains("Connection reset") || text.contains("errno: 104") { return "connection reset by the server" }
     return text
 }
 

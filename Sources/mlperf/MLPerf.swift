@@ -14,6 +14,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that run ours and the official tool side by side and print both figures.",
-        subcommands: [BenchLoadGenCommand.self, BenchInferenceCommand.self, BenchTrainingCommand.self]
+        subcommands: [BenchLoadGenCommand.self, BenchInferenceCommand.self, BenchTrainingCommand.self, BenchServingCommand.self]
     )
 }

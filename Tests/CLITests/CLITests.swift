@@ -22,7 +22,7 @@ enum CLI {
 struct NewcomerTests {
     static let commands: [[String]] = [
         [], ["suite"], ["loadgen"], ["run"], ["accuracy"], ["train"], ["check"], ["check", "training"],
-        ["bench"], ["bench", "loadgen"], ["bench", "inference"], ["bench", "training"],
+        ["bench"], ["bench", "loadgen"], ["bench", "inference"], ["bench", "training"], ["bench", "serving"],
         ["submission"], ["submission", "init"], ["submission", "add"], ["submission", "check"], ["submission", "summarize"],
     ]
 

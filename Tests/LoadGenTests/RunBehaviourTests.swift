@@ -13,6 +13,25 @@ final class DuplicatingSUT: SystemUnderTest {
     func flushQueries() {}
 }
 
+/// Serves every sample but fails every third one (`QueryCompleter.fail`), as a network SUT does for a failed request;
+/// token runs report a first token and 4 tokens for the others.
+final class FailingSUT: SystemUnderTest {
+    let name = "FailingSUT"
+    let tokens: Bool
+    init(tokens: Bool = false) { self.tokens = tokens }
+    func issueQuery(_ samples: QuerySampleBatch, completer: QueryCompleter) {
+        for s in samples {
+            if s.id % 3 == 0 {
+                completer.fail(s.id, reason: "HTTP 503 from the test server for sample \(s.index)")
+            } else {
+                if tokens { completer.firstToken(s.id) }
+                completer.complete(s.id, tokenCount: tokens ? 4 : 0)
+            }
+        }
+    }
+    func flushQueries() {}
+}
+
 /// Completes nothing after the first `limit` samples.
 final class StallingSUT: SystemUnderTest {
     let name = "StallingSUT"
@@ -122,6 +141,25 @@ func runTest(_ sut: any SystemUnderTest, _ s: TestSettings, total: Int = 256, pe
         let summary = try String(contentsOfFile: dir.path + "/mlperf_log_summary.txt", encoding: .utf8)
         #expect(summary.contains("Result is : INVALID"))
         #expect(summary.contains("ERRORS encountered. See detailed log."))
+    }
+
+    @Test("failed samples end the run normally, INVALID (sut_failures) with the first reason in the rule and the detail log", arguments: [false, true])
+    func failedSamplesAreInvalidWithTheReason(tokens: Bool) throws {
+        var settings = quick(.singleStream)
+        settings.useTokenLatencies = tokens
+        let (r, dir) = try runTest(FailingSUT(tokens: tokens), settings)
+        let p = try #require(r.performance)
+        #expect(p.samplesNeverCompleted == 0 && !r.isValid)
+        let rule = try #require(p.rules.first { $0.rule == "sut_failures" })
+        #expect(!rule.passed && rule.measured.contains("of \(p.samplesIssued) samples failed in the SUT"), "\(rule.measured)")
+        #expect(rule.measured.contains("first: HTTP 503 from the test server"))
+        #expect(!p.rules.contains { ($0.rule == "token_counts" || $0.rule == "first_tokens") && !$0.passed },
+                "a failed sample is not also a token-count or first-token fault")
+        #expect(r.errors.contains { $0.contains("The SUT failed") && $0.contains("HTTP 503") })
+        let detail = try String(contentsOfFile: dir.path + "/mlperf_log_detail.txt", encoding: .utf8)
+        #expect(detail.contains("The SUT failed") && detail.contains("error_runtime"))
+        let summary = try String(contentsOfFile: dir.path + "/mlperf_log_summary.txt", encoding: .utf8)
+        #expect(summary.contains("Result is : INVALID"))
     }
 
     @Test func aSUTThatStopsCompletingEndsAtTheWatchdog() throws {

@@ -9,6 +9,7 @@ ends a response early and every streamed token is a whole word: each response ru
     python3 references/servers/tiny_llama_gguf.py data/generated/tiny-llama      # writes model.gguf there
 """
 import argparse
+import json
 import os
 
 import numpy as np
@@ -24,6 +25,28 @@ kind head far black white red blue cold warm open close run walk read write play
 keep start show hear turn call ask need feel become leave put mean let seem help talk change follow stop create speak
 allow add spend grow offer remember love consider appear buy wait serve die send expect build stay fall cut reach kill
 remain""".split()
+
+
+def write_hf_tokenizer(out_dir: str, tokens: list) -> None:
+    """The same vocabulary as a Hugging Face `tokenizer.json` (WordLevel over whitespace-split words, written as
+    plain JSON), so that client tools that count tokens with a local tokenizer (aiperf, guidellm) need no hub
+    download. A word maps to its `▁word` id, as the server's SentencePiece tokenizer maps it."""
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2}
+    for i, t in enumerate(tokens):
+        text = t.decode()
+        if text.startswith("\u2581"):
+            vocab[text[1:]] = i
+    tokenizer = {"version": "1.0", "truncation": None, "padding": None,
+                 "added_tokens": [{"id": i, "content": c, "single_word": False, "lstrip": False, "rstrip": False,
+                                   "normalized": False, "special": True} for c, i in (("<unk>", 0), ("<s>", 1), ("</s>", 2))],
+                 "normalizer": None, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": None,
+                 "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": True},
+                 "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "<unk>"}}
+    with open(os.path.join(out_dir, "tokenizer.json"), "w") as f:
+        json.dump(tokenizer, f, sort_keys=True)
+    with open(os.path.join(out_dir, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "unk_token": "<unk>", "bos_token": "<s>",
+                   "eos_token": "</s>", "model_max_length": 2048}, f, sort_keys=True)
 
 
 def main() -> None:
@@ -84,6 +107,8 @@ def main() -> None:
     out = weight(vocab, dim)
     out[:3 + 256] = 0.0  # never generate control or byte tokens: greedy decoding emits whole words to max_tokens
     w.add_tensor("output.weight", out)
+
+    write_hf_tokenizer(args.out_dir, tokens)
 
     w.write_header_to_file()
     w.write_kv_data_to_file()
