@@ -92,12 +92,7 @@ struct LoadGenCommand: ParsableCommand {
         let cancel = CancellationFlag()
         Interrupt.install(cancel)
         let line = Console.ProgressLine()
-        var options = RunOptions(log: LogSettings(outputDirectory: out))
-        options.model = model ?? "*"
-        options.cancellation = cancel
-        options.completionTimeoutNs = Int64(watchdogS) * 1_000_000_000
-        options.progress = { line.update(progressText($0)) }
-        options.configNotes = confNotes
+        let options = runOptions(cancel: cancel, line: line, watchdogNs: Int64(watchdogS) * 1_000_000_000)
         let result = try LoadGen.run(sut: system.sut, qsl: qsl, settings: settings, options: options)
         line.finish()
         system.shutdown()
@@ -110,6 +105,17 @@ struct LoadGenCommand: ParsableCommand {
             print("PARTIAL: the run was interrupted; the logs hold what finished.")
             throw ExitCode(130)
         }
+    }
+
+    /// LoadGen's options: logs in --out, --model's name, Ctrl-C, progress, the watchdog, conf notes.
+    func runOptions(cancel: CancellationFlag, line: Console.ProgressLine, watchdogNs: Int64) -> RunOptions {
+        var options = RunOptions(log: LogSettings(outputDirectory: out))
+        options.model = model ?? "*"
+        options.cancellation = cancel
+        options.completionTimeoutNs = watchdogNs
+        options.progress = { line.update(progressText($0)) }
+        options.configNotes = confNotes
+        return options
     }
 
     var confNotes: [String] {

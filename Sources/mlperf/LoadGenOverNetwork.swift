@@ -89,12 +89,7 @@ extension LoadGenCommand {
         let cancel = CancellationFlag()
         Interrupt.install(cancel)
         let line = Console.ProgressLine()
-        var runOptions = RunOptions(log: LogSettings(outputDirectory: out))
-        runOptions.model = model ?? "*"
-        runOptions.cancellation = cancel
-        runOptions.completionTimeoutNs = (network.requestTimeoutMs + 5_000) * 1_000_000
-        runOptions.progress = { line.update(progressText($0)) }
-        runOptions.configNotes = confNotes
+        let runOptions = runOptions(cancel: cancel, line: line, watchdogNs: (network.requestTimeoutMs + 5_000) * 1_000_000)
         Console.err("running \(scen.rawValue) with \(sut.name) at \(sut.url): \(prompts.origin) …")
         let result = try LoadGen.run(sut: sut, qsl: prompts, settings: settings, options: runOptions)
         line.finish()
@@ -107,16 +102,6 @@ extension LoadGenCommand {
                     JSONField("prompts", .string(prompts.origin)), JSONField("scenario", .string(scen.rawValue)),
                     JSONField("goodput", goodput)] + calibration,
             log: sut.log, configuration: network.configuration, result: result)
-        if !quiet, let s = result.summaryText { print(s, terminator: "") }
-        printFailedRules(result)
-        printNetworkFailures(sut.log)
-        try exitIfNoTest(result, logs: out)
-        if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged.") }
-        print("Logs: \(out)/  (results.json: LoadGen's figures and verdict; network.json: the client's view)")
-        if result.partial {
-            print("PARTIAL: the run was interrupted; the logs hold what finished.")
-            throw ExitCode(130)
-        }
-        if !result.errors.isEmpty { throw ExitCode(1) }
+        try finishNetworkRun(result, log: sut.log, outDir: out, quiet: quiet)
     }
 }

@@ -46,9 +46,23 @@ func writeNetworkReport(to path: String, address: SUTAddress, sutName: String, e
     try (JSONWriter().pretty(.object(fields)) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
 }
 
-/// One line per failure reason of a network run, for the terminal.
-func printNetworkFailures(_ log: RequestLog) {
+/// The end of a network run: the summary, why it is INVALID, failed requests by reason, where the logs are; exit 130
+/// for an interrupted run, 1 for a run with errors (failed requests among them).
+func finishNetworkRun(_ result: TestResult, log: RequestLog, outDir: String, quiet: Bool) throws {
+    if !quiet, let s = result.summaryText { print(s, terminator: "") }
+    printFailedRules(result)
     let failures = log.failures
-    guard !failures.isEmpty else { return }
-    print("Failed requests: " + failures.sorted { $0.value > $1.value }.map { "\($0.value) × \($0.key)" }.joined(separator: ", "))
+    if !failures.isEmpty {
+        print("Failed requests: " + failures.sorted { $0.value > $1.value }.map { "\($0.value) × \($0.key)" }.joined(separator: ", "))
+    }
+    try exitIfNoTest(result, logs: outDir)
+    if result.performance == nil {
+        print("Accuracy run: \(result.accuracyLoggedSamples) responses logged to \(outDir)/mlperf_log_accuracy.json.")
+    }
+    print("Logs: \(outDir)/  (results.json: LoadGen's figures and verdict; network.json: the client's view)")
+    if result.partial {
+        print("PARTIAL: the run was interrupted; the logs hold what finished.")
+        throw ExitCode(130)
+    }
+    if !result.errors.isEmpty { throw ExitCode(1) }
 }

@@ -124,7 +124,7 @@ struct RunCommand: ParsableCommand {
         }
         if let sut {
             return try runOverNetwork(bench: bench, scenario: scen, settings: settings, address: SUTAddress(parsing: sut),
-                                      outDir: outDir, confSets: confSets)
+                                      outDir: outDir, notes: confFile?.notes(kind: .userConf) ?? [], confSets: confSets)
         }
         let modelPath = try model ?? bench.defaultModel(environment: environment)
         Console.err("loading ONNX Runtime …")
@@ -173,15 +173,8 @@ struct RunCommand: ParsableCommand {
         let pending = UncheckedBox(sut)  // discardPending is thread-safe
         Interrupt.install(cancel, onCancel: { pending.value.discardPending() })
         let line = Console.ProgressLine()
-        var options = RunOptions(log: LogSettings(outputDirectory: outDir))
-        options.model = bench.name
-        if let auditConfig {
-            guard FileManager.default.fileExists(atPath: auditConfig) else { throw ValidationError("--audit-config \(auditConfig): no such file") }
-            options.auditConfigPath = auditConfig
-        }
-        options.cancellation = cancel
-        options.progress = { line.update(progressText($0)) }
-        options.configNotes = confFile?.notes(kind: .userConf) ?? []
+        let options = try runOptions(outDir: outDir, benchmark: bench.name, cancel: cancel, line: line,
+                                     notes: confFile?.notes(kind: .userConf) ?? [])
         Console.err("running \(bench.name) \(scen.rawValue) \(testMode.rawValue) with \(sut.name) "
                     + "(batch ≤ \(sut.maxBatch), ORT \(runtime.version), \(threads) intra-op thread(s)) …")
         // Energy over the whole LoadGen run (RAPL or NVML where the machine has them; otherwise the reason).
@@ -209,6 +202,23 @@ struct RunCommand: ParsableCommand {
         if let error = sut.firstError { throw ServingError.inferenceFailed("\(error)") }
     }
 
+}
+
+extension RunCommand {
+    /// LoadGen's options for a run of `benchmark`: logs in `outDir`, --audit-config, Ctrl-C, progress, conf notes.
+    func runOptions(outDir: String, benchmark: String, cancel: CancellationFlag, line: Console.ProgressLine,
+                    notes: [String]) throws -> RunOptions {
+        var options = RunOptions(log: LogSettings(outputDirectory: outDir))
+        options.model = benchmark
+        if let auditConfig {
+            guard FileManager.default.fileExists(atPath: auditConfig) else { throw ValidationError("--audit-config \(auditConfig): no such file") }
+            options.auditConfigPath = auditConfig
+        }
+        options.cancellation = cancel
+        options.progress = { line.update(progressText($0)) }
+        options.configNotes = notes
+        return options
+    }
 }
 
 /// `serving.json`: what served the run.

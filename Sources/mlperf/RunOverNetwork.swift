@@ -9,7 +9,7 @@ import Serving
 extension RunCommand {
     /// `mlperf run BENCH --sut kserve-v2:URL`: the benchmark's QSL and response encoding, a KServe v2 server's model.
     func runOverNetwork(bench: Benchmark, scenario scen: TestScenario, settings requested: TestSettings,
-                        address: SUTAddress, outDir: String, confSets: (String) -> Bool) throws {
+                        address: SUTAddress, outDir: String, notes: [String], confSets: (String) -> Bool) throws {
         var settings = requested
         let testMode = settings.mode
         let environment = ProcessInfo.processInfo.environment
@@ -58,14 +58,7 @@ extension RunCommand {
         let cancel = CancellationFlag()
         Interrupt.install(cancel)
         let line = Console.ProgressLine()
-        var options = RunOptions(log: LogSettings(outputDirectory: outDir))
-        options.model = bench.name
-        if let auditConfig {
-            guard FileManager.default.fileExists(atPath: auditConfig) else { throw ValidationError("--audit-config \(auditConfig): no such file") }
-            options.auditConfigPath = auditConfig
-        }
-        options.cancellation = cancel
-        options.progress = { line.update(progressText($0)) }
+        var options = try runOptions(outDir: outDir, benchmark: bench.name, cancel: cancel, line: line, notes: notes)
         options.completionTimeoutNs = (network.requestTimeoutMs + 5_000) * 1_000_000
         Console.err("running \(bench.name) \(scen.rawValue) \(testMode.rawValue) with \(sut.name) at \(sut.inferURL) "
                     + "(\(samplesPerRequest) sample(s) per request, ≤ \(network.connections) connections) …")
@@ -79,18 +72,6 @@ extension RunCommand {
                                        JSONField("samples_per_request", .int(Int64(samplesPerRequest))),
                                        JSONField("server_model_metadata", .string(sut.serverMetadata))] + calibration,
                                log: sut.log, configuration: network.configuration, result: result)
-        if !quiet, let s = result.summaryText { print(s, terminator: "") }
-        printFailedRules(result)
-        printNetworkFailures(sut.log)
-        try exitIfNoTest(result, logs: outDir)
-        if result.performance == nil {
-            print("Accuracy run: \(result.accuracyLoggedSamples) responses logged to \(outDir)/mlperf_log_accuracy.json.")
-        }
-        print("Logs: \(outDir)/  (results.json: LoadGen's figures and verdict; network.json: the client's view)")
-        if result.partial {
-            print("PARTIAL: the run was interrupted; the logs hold what finished.")
-            throw ExitCode(130)
-        }
-        if !result.errors.isEmpty { throw ExitCode(1) }
+        try finishNetworkRun(result, log: sut.log, outDir: outDir, quiet: quiet)
     }
 }

@@ -66,20 +66,7 @@ struct NewcomerTests {
         #expect(!missing.stderr.contains("loading ONNX Runtime"), "the model is checked before anything slow")
 
         // A real ONNX model of the benchmark's shape (input [N,1,28,28] → logits [N,10]) where the suite puts it.
-        let modelDir = dir + "/out/suite/model"
-        try FileManager.default.createDirectory(atPath: modelDir, withIntermediateDirectories: true)
-        try Python.run("""
-        import sys, numpy as np, onnx
-        from onnx import helper, numpy_helper, TensorProto
-        W = numpy_helper.from_array(np.random.default_rng(0).standard_normal((784, 10)).astype(np.float32), "W")
-        shape = numpy_helper.from_array(np.array([-1, 784], dtype=np.int64), "shape")
-        g = helper.make_graph([helper.make_node("Reshape", ["input", "shape"], ["flat"]),
-                               helper.make_node("MatMul", ["flat", "W"], ["logits"])], "fm",
-                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 28, 28])],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 10])], [W, shape])
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]); m.ir_version = 8
-        onnx.checker.check_model(m); onnx.save(m, sys.argv[1])
-        """, arguments: [modelDir + "/fashion-mnist.onnx"], interpreter: Python.project)
+        _ = try Servers.fashionModel(in: dir)
         let run = try CLI.run(["run", "fashion-mnist", "--scenario", "Offline", "--mode", "accuracy", "--quiet"], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
         let serving = try String(contentsOfFile: dir + "/out/run/fashion-mnist/Offline-accuracy/serving.json", encoding: .utf8)

@@ -11,12 +11,13 @@ are not JSON), cut-stream (two good SSE chunks, then the connection closes witho
 """
 import argparse
 import json
-import os
 import socket
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from readiness import write_ready_file
 
 MODEL = "fashion-mnist"
 METADATA = {"name": MODEL, "versions": [], "platform": "fault-server",
@@ -105,11 +106,7 @@ def main() -> None:
     server.daemon_threads = True
     url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    if args.ready_file:
-        tmp = args.ready_file + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump({"url": url, "model": MODEL, "pid": os.getpid()}, f)
-        os.replace(tmp, args.ready_file)
+    write_ready_file(args.ready_file, url, MODEL)
     print(f"fault server ({args.fault}) at {url}", file=sys.stderr, flush=True)
     threading.Event().wait()
 

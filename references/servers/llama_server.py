@@ -9,20 +9,14 @@ a new request cuts off the stream in progress).
 """
 import argparse
 import ctypes
-import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
+from readiness import free_port, write_ready_file
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def die_with_parent() -> None:
@@ -72,11 +66,7 @@ def main() -> None:
             child.kill()
             sys.exit(f"{url}/v1/models did not answer 200 within 60 s")
         time.sleep(0.1)
-    if args.ready_file:
-        tmp = args.ready_file + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump({"url": url, "model": args.name, "pid": os.getpid()}, f)
-        os.replace(tmp, args.ready_file)
+    write_ready_file(args.ready_file, url, args.name)
     print(f"serving {args.name} at {url}/v1", file=sys.stderr, flush=True)
     sys.exit(child.wait())
 

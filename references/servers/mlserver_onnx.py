@@ -14,10 +14,8 @@ project's default), and every graph output is returned as a FP32/INT64 tensor of
 """
 import argparse
 import asyncio
-import json
 import os
 import signal
-import socket
 import sys
 import tempfile
 import urllib.request
@@ -29,6 +27,7 @@ from mlserver.codecs import NumpyCodec
 from mlserver.settings import ModelParameters, ModelSettings, Settings
 from mlserver.errors import InferenceError
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataTensor
+from readiness import free_port, write_ready_file
 
 # ONNX Runtime's type names → the v2 protocol's datatypes.
 V2_DATATYPES = {"tensor(float)": "FP32", "tensor(double)": "FP64", "tensor(int64)": "INT64", "tensor(int32)": "INT32",
@@ -71,11 +70,6 @@ class ONNXRuntimeModel(MLModel):
             outputs=[NumpyCodec.encode_output(name, np.ascontiguousarray(value)) for name, value in zip(names, outputs)])
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def ready(url: str) -> bool:
     """True when GET url answers 200 (called off the event loop, which serves the request)."""
@@ -108,11 +102,7 @@ async def serve(args) -> None:
         await asyncio.sleep(0.1)
     else:
         raise SystemExit(f"{url}/v2/models/{args.name}/ready did not answer 200 within 60 s")
-    if args.ready_file:
-        tmp = args.ready_file + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump({"url": url, "model": args.name, "pid": os.getpid()}, f)
-        os.replace(tmp, args.ready_file)
+    write_ready_file(args.ready_file, url, args.name)
     print(f"serving {args.name} at {url}/v2/models/{args.name}", file=sys.stderr, flush=True)
     await task
 
