@@ -184,7 +184,10 @@ struct BenchServingCommand: ParsableCommand {
                     "--output-path", dir + "/benchmarks.json"]
         }
         let run: ChildResult
-        do { run = try runChild(argv, environment: ["HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"]) } catch {
+        // guidellm: no hub lookups. aiperf refuses a local tokenizer folder under HF_HUB_OFFLINE (it validates the
+        // path as a repo id), and reads the local folder without it.
+        let env = name == "guidellm" ? ["HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"] : [:]
+        do { run = try runChild(argv, environment: env) } catch {
             row.note = "did not start: \(error)"
             return row
         }
