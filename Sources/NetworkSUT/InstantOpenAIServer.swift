@@ -17,7 +17,8 @@ public final class InstantOpenAIServer: @unchecked Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         var body = ""
         for i in 0..<max(1, tokens) {
-            body += "data: {\"choices\":[{\"text\":\" w\(i)\",\"index\":0,\"finish_reason\":null}]}\n\n"
+            body += "data: {\"id\":\"cmpl-instant\",\"object\":\"text_completion\",\"created\":0,\"model\":\"instant\","
+                + "\"choices\":[{\"text\":\" w\(i)\",\"index\":0,\"logprobs\":null,\"finish_reason\":null}]}\n\n"
         }
         body += "data: [DONE]\n\n"
         let stream = ByteBuffer(string: body)
