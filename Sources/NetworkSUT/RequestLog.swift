@@ -45,10 +45,9 @@ public final class RequestLog: Sendable {
     public var all: [Record] { records.withLock { $0 } }
     public var failures: [String: Int] { failureReasons.withLock { $0 } }
 
-    /// Nearest-rank percentile of `values` (sorted here), in ms.
-    static func percentileMs(_ values: [UInt64], _ p: Double) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
+    /// Nearest-rank percentile of `sorted` (ascending), in ms.
+    static func percentileMs(sorted: [UInt64], _ p: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
         let rank = min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))
         return Double(sorted[rank]) / 1e6
     }
@@ -82,8 +81,9 @@ public final class RequestLog: Sendable {
             guard !v.isEmpty else { return .null }
             let mean = Double(v.reduce(0, +)) / Double(v.count) / 1e6
             var f: [JSONField] = []
+            let sorted = v.sorted()  // once, for all three percentiles
             for (name, p) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {
-                f.append(JSONField(name, .double(Self.percentileMs(v, p) ?? 0)))
+                f.append(JSONField(name, .double(Self.percentileMs(sorted: sorted, p) ?? 0)))
             }
             f.append(JSONField("mean", .double(mean)))
             return .object(f)
