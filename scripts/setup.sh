@@ -6,11 +6,13 @@
 #   Models: the PP-OCRv4 text detector, extracted from the PyPI wheel rapidocr-onnxruntime 1.4.4 (downloaded with
 #           `pip download --no-deps`, never installed) into data/models/, SHA-256 checked.
 #   Generated: seeded test sets made once by our scripts and checked by SHA-256 (data/generated/): text-detection's
-#           rendered words, object-detection's scenes of Fashion-MNIST items, speech's flite utterances, and the tiny
+#           rendered words, object-detection's scenes of Fashion-MNIST items, speech's flite utterances, translation's
+#           English→German pairs aligned from the LibreOffice help pages (split by page), and the tiny
 #           random-weight Llama model (GGUF) that the OpenAI-API server of the network tests runs.
 #   Data:   Debian packages that hold data sets but would pull in R if installed (r-cran-dslabs: MovieLens;
 #           r-cran-modeldata: fine-food reviews), and pocketsphinx-testdata (real recordings: speech's real-speech
-#           gap), are fetched with `apt-get download` and unpacked with `dpkg -x`
+#           gap), and libreoffice-help-en-us + libreoffice-help-de (translation's English→German pairs; they would
+#           pull in LibreOffice), are fetched with `apt-get download` and unpacked with `dpkg -x`
 #           into data/pkgs/<package>/ (ignored by git); the extracted data files are checked against SHA-256 sums.
 #   Python: the project's own environment .venv/ inside the checkout, made from Debian's /usr/bin/python3 with
 #           --system-site-packages (so Debian's torch and numpy stay visible), holding the pinned PyPI packages of
@@ -26,7 +28,8 @@ APT_PACKAGES=(libopenblas-dev zlib1g-dev liblzma-dev pkg-config dataset-fashion-
               python3-pil fonts-dejavu-core flite)
 DATA_DIR="$ROOT/data/pkgs"
 # package=version, then the extracted files (relative to data/pkgs/<package>/) and their SHA-256.
-DATA_PACKAGES=("r-cran-dslabs=0.7.4-1" "r-cran-modeldata=1.1.0-1" "pocketsphinx-testdata=0.8+5prealpha+1-15")
+DATA_PACKAGES=("r-cran-dslabs=0.7.4-1" "r-cran-modeldata=1.1.0-1" "pocketsphinx-testdata=0.8+5prealpha+1-15"
+               "libreoffice-help-en-us=4:7.4.7-1+deb12u14" "libreoffice-help-de=4:7.4.7-1+deb12u14")
 DATA_SUMS="
 r-cran-dslabs usr/lib/R/site-library/dslabs/data/Rdata.rdb 7f740c8802abcf5de56096417560b2d5be317c59f30d50c9d37548695952aa3b
 r-cran-dslabs usr/lib/R/site-library/dslabs/data/Rdata.rdx 97e59cc21906407fe85a369cd92a765ea050e69346d4043545471972bd02a6b3
@@ -34,6 +37,10 @@ r-cran-modeldata usr/lib/R/site-library/modeldata/data/Rdata.rdb 2ecef5e8da0f782
 r-cran-modeldata usr/lib/R/site-library/modeldata/data/Rdata.rdx c23e1be60f2730fb526ce158a307e154c91a953169fcb8e73350c4e032e14538
 pocketsphinx-testdata usr/share/pocketsphinx/test/data/tidigits/dhd.2934z.raw 60c14412ad1412b83f37061e29c9e76f74cce0f90637debb8087f10cd559e552
 pocketsphinx-testdata usr/share/pocketsphinx/test/data/goforward.raw f15c60ec54059d8b66e410d0064945a0b0a04ea56e1ddca1958e493c0cf70e71
+libreoffice-help-en-us usr/share/libreoffice/help/en-US/text/shared/find_toolbar.html 578593fbcf3011067f35b215c45858146890869982748747bfb2e8a419d81b00
+libreoffice-help-en-us usr/share/libreoffice/help/en-US/text/swriter/main0000.html abef7e7fe7004f75f6ac303a0cee8d7c5e8c80f1e7a6c57c0eb8291a886405e8
+libreoffice-help-de usr/share/libreoffice/help/de/text/shared/find_toolbar.html 1eef93e55c47e238e5dabafdd21dc7951b3b35fc89edca892bb1958a4fad02e4
+libreoffice-help-de usr/share/libreoffice/help/de/text/swriter/main0000.html 77cee9305d40a0977793caadae63a6c14f4a02a38149567e5e1c5d662b983193
 "
 BASE_PYTHON=/usr/bin/python3          # Debian's interpreter: the one python3-torch is built for
 VENV="$ROOT/.venv"
@@ -250,6 +257,12 @@ tokenizer_config.json 45f0fa4d3e1dc7f52c4f501ab37e0cc41617687d6e686579216df1c401
   "writing the tiny random-weight Llama model the OpenAI-API server tests run" "another gguf or numpy version?" \
   "use gguf 0.19.0 from requirements.txt and Debian's python3-numpy 1.24; or update the sum in scripts/setup.sh" \
   references/servers/tiny_llama_gguf.py
+HELP_DIR="$DATA_DIR/libreoffice-help-%s/usr/share/libreoffice/help/%s"
+generated translation "train.jsonl 0917e107a2dbd92729bd316e9e17a0ce5147fe04169539d79f6f870e0ea62a9c
+test.jsonl f66560d46e17ff3615e299a480ee2405a3330e5411d62badc2d9a44040e8ac40" \
+  "aligning the English and German LibreOffice help pages into translation pairs" "another Python html.parser?" \
+  "use Debian 12's python3 3.11; or recalibrate TranslationBenchmark.qualityTarget and update the sums in scripts/setup.sh" \
+  scripts/data/translation.py "$(printf "$HELP_DIR" en-us en-US)" "$(printf "$HELP_DIR" de de)"
 
 echo "setup: done (Python: $VPY)"
 
