@@ -2,7 +2,7 @@
 # Idempotent set-up for a fresh Debian 12 machine; installs only what is missing, and a second run is a no-op.
 #   Debian: OpenBLAS, zlib and liblzma headers, pkg-config, Fashion-MNIST (IDX files), PyTorch (python3-torch),
 #           python3-venv, Pillow (python3-pil) and the DejaVu fonts (text-detection's generated images), flite (the
-#           voices that speak the speech corpus).
+#           voices that speak the speech corpus), GnuGo (the Go engine our rules are checked against).
 #   Models: the PP-OCRv4 text detector, extracted from the PyPI wheel rapidocr-onnxruntime 1.4.4 (downloaded with
 #           `pip download --no-deps`, never installed) into data/models/, SHA-256 checked.
 #   Generated: seeded test sets made once by our scripts and checked by SHA-256 (data/generated/): text-detection's
@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 APT_PACKAGES=(libopenblas-dev zlib1g-dev liblzma-dev pkg-config dataset-fashion-mnist python3-torch python3-venv
-              python3-pil fonts-dejavu-core flite)
+              python3-pil fonts-dejavu-core flite gnugo)
 DATA_DIR="$ROOT/data/pkgs"
 # package=version, then the extracted files (relative to data/pkgs/<package>/) and their SHA-256.
 DATA_PACKAGES=("r-cran-dslabs=0.7.4-1" "r-cran-modeldata=1.1.0-1" "pocketsphinx-testdata=0.8+5prealpha+1-15"
