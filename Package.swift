@@ -59,7 +59,7 @@ let package = Package(
         // SUTs over the network: OpenAI-compatible (completions, chat, SSE streaming, token metrics) and KServe v2
         // (Open Inference Protocol, REST). The only module with an HTTP stack.
         .target(name: "NetworkSUT", dependencies: [
-            "LoadGen", "MLLog", "ONNXRuntime", "Serving", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "Datasets", "LoadGen", "MLLog", "ONNXRuntime", "Serving", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),  // request encoding: ~10x slower unoptimised

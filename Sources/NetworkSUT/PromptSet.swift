@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import LoadGen
 
@@ -93,18 +94,5 @@ public final class PromptSet: QuerySampleLibrary, @unchecked Sendable {
         return PromptSet(name: "synthetic", prompts: prompts,
                          origin: "synthetic: \(count) prompts, input \(inputWords.lowerBound)-\(inputWords.upperBound) "
                             + "words, output \(outputTokens.lowerBound)-\(outputTokens.upperBound) tokens, seed \(seed)")
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): the synthetic prompt generator's seeded stream.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Serving
 import TestSupport
@@ -13,14 +14,9 @@ struct DetectionTests {
 
     /// A seeded generator for the cases (SplitMix64).
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var stream: SplitMix64
+        init(state: UInt64) { stream = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { stream.next() }
         mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
         mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     }

@@ -42,8 +42,8 @@ DROPOUT = 0.1
 LABEL_SMOOTHING = 0.1
 MAX_TOKENS = 96                 # longer pairs (in subwords, either side) are left out of training
 BATCH_TOKENS = 3000             # target subwords per batch (source + target), pairs sorted by length into buckets
-LEARNING_RATE = 1e-3            # peak, after a linear warm-up, then inverse square root
-WARMUP_STEPS = 400
+LEARNING_RATE = 2e-3            # peak, after a linear warm-up, then inverse square root
+WARMUP_STEPS = 200
 BETA1 = 0.9
 BETA2 = 0.98
 EPSILON = 1e-9
@@ -101,12 +101,16 @@ def build_model(torch, vocab_size):
             super().__init__()
             self.q, self.k, self.v, self.o = (nn.Linear(D_MODEL, D_MODEL) for _ in range(4))
 
-        def forward(self, x, memory, bias):
-            n, tq, tk = x.shape[0], x.shape[1], memory.shape[1]
+        def heads(self, linear, x):
+            return linear(x).view(x.shape[0], x.shape[1], HEADS, D_MODEL // HEADS).transpose(1, 2)
+
+        def forward(self, x, memory, bias, kv=None):
+            """`kv`: the keys and values [N,H,Tk,dh] to attend to instead of projecting `memory` (decoding with a
+            cache)."""
+            n, tq = x.shape[0], x.shape[1]
             dh = D_MODEL // HEADS
-            q = self.q(x).view(n, tq, HEADS, dh).transpose(1, 2)
-            k = self.k(memory).view(n, tk, HEADS, dh).transpose(1, 2)
-            v = self.v(memory).view(n, tk, HEADS, dh).transpose(1, 2)
+            q = self.heads(self.q, x)
+            k, v = kv if kv is not None else (self.heads(self.k, memory), self.heads(self.v, memory))
             scores = q @ k.transpose(-1, -2) / math.sqrt(dh) + bias
             out = F.softmax(scores, dim=-1) @ v
             return self.o(out.transpose(1, 2).reshape(n, tq, D_MODEL))
@@ -130,6 +134,19 @@ def build_model(torch, vocab_size):
             if self.cross:
                 x = x + self.dropout(self.cross_attention(self.norm2(x), memory, cross_bias))
             return x + self.dropout(self.ff(self.norm3(x)))
+
+        def step(self, x, cache, cross_kv, cross_bias):
+            """One new position `x` [N,1,D] (eval only): its keys and values are appended to `cache`
+            ([k, v] or empty) and attended to with the earlier ones; `cross_kv`: the memory's keys and values."""
+            h = self.norm1(x)
+            attention = self.self_attention
+            k, v = attention.heads(attention.k, h), attention.heads(attention.v, h)
+            if cache:
+                k, v = torch.cat([cache[0], k], dim=2), torch.cat([cache[1], v], dim=2)
+            cache[:] = [k, v]
+            x = x + attention(h, None, 0.0, kv=(k, v))
+            x = x + self.cross_attention(self.norm2(x), None, cross_bias, kv=cross_kv)
+            return x + self.ff(self.norm3(x))
 
     class Transformer(nn.Module):
         """Shared source/target embeddings tied to the output projection, sinusoidal positions, pre-norm layers."""
@@ -178,6 +195,29 @@ def build_model(torch, vocab_size):
         def forward(self, src, tgt):
             return self.decode(self.encode(src), src, tgt)
 
+        def greedy(self, src, max_length):
+            """Greedy decoding with cached keys and values (the same arithmetic as `decode`'s last position):
+            [N,T] token ids after BOS, PAD after each row's EOS."""
+            memory = self.encode(src)
+            cross_bias = self.padding_bias(src)
+            cross = [(b.cross_attention.heads(b.cross_attention.k, memory),
+                      b.cross_attention.heads(b.cross_attention.v, memory)) for b in self.decoder]
+            caches = [[] for _ in self.decoder]
+            token = torch.full((src.shape[0],), BOS, dtype=torch.int64)
+            done = torch.zeros(src.shape[0], dtype=torch.bool)
+            out = []
+            for t in range(max_length):
+                x = self.embedding(token)[:, None] * math.sqrt(D_MODEL) + self.positions[t]
+                for block, cache, kv in zip(self.decoder, caches, cross):
+                    x = block.step(x, cache, kv, cross_bias)
+                logits = self.decoder_norm(x[:, 0]) @ self.embedding.weight.t()
+                token = torch.where(done, torch.full_like(token, PAD), logits.argmax(-1))
+                out.append(token)
+                done |= token == EOS
+                if bool(done.all()):
+                    break
+            return torch.stack(out, dim=1)
+
     return Transformer()
 
 
@@ -223,20 +263,10 @@ def greedy(torch, model, sources):
             src = torch.full((len(members), s), PAD, dtype=torch.int64)
             for r, i in enumerate(members):
                 src[r, :len(sources[i])] = torch.tensor(sources[i])
-            memory = model.encode(src)
-            tgt = torch.full((len(members), 1), BOS, dtype=torch.int64)
-            done = torch.zeros(len(members), dtype=torch.bool)
-            for _ in range(MAX_OUTPUT(s)):
-                logits = model.decode(memory, src, tgt)[:, -1]
-                token = logits.argmax(-1)
-                token = torch.where(done, torch.full_like(token, PAD), token)
-                tgt = torch.cat([tgt, token[:, None]], dim=1)
-                done |= token == EOS
-                if bool(done.all()):
-                    break
+            tgt = model.greedy(src, MAX_OUTPUT(s))
             for r, i in enumerate(members):
                 out = []
-                for t in tgt[r, 1:].tolist():
+                for t in tgt[r].tolist():
                     if t in (EOS, PAD):
                         break
                     out.append(t)

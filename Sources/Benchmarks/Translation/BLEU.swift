@@ -84,56 +84,18 @@ public struct BLEU: Sendable, Equatable {
             line = replacing(line, "&quot;", "\""); line = replacing(line, "&amp;", "&")
             line = replacing(line, "&lt;", "<"); line = replacing(line, "&gt;", ">")
         }
-        var s: [Unicode.Scalar] = [" "] + line + [" "]
-        // 1: every symbol of the class becomes " c ".
-        var out: [Unicode.Scalar] = []
-        out.reserveCapacity(s.count * 2)
-        for c in s {
-            if isSplitSymbol(c) { out += [" ", c, " "] } else { out.append(c) }
+        var s: [Unicode.Scalar] = []
+        s.reserveCapacity(line.count * 2 + 2)
+        for c in [" "] + line + [" "] {  // every symbol of the class → " c "
+            if isSplitSymbol(c) { s += [" ", c, " "] } else { s.append(c) }
         }
-        s = out
-        // 2: ([^0-9])([.,]) → "\1 \2 ".
-        out = []
-        var i = 0
-        while i < s.count {
-            if i + 1 < s.count, !isDigit(s[i]), isPeriodOrComma(s[i + 1]) {
-                out += [s[i], " ", s[i + 1], " "]
-                i += 2
-            } else {
-                out.append(s[i])
-                i += 1
-            }
-        }
-        s = out
-        // 3: ([.,])([^0-9]) → " \1 \2".
-        out = []
-        i = 0
-        while i < s.count {
-            if i + 1 < s.count, isPeriodOrComma(s[i]), !isDigit(s[i + 1]) {
-                out += [" ", s[i], " ", s[i + 1]]
-                i += 2
-            } else {
-                out.append(s[i])
-                i += 1
-            }
-        }
-        s = out
-        // 4: ([0-9])(-) → "\1 \2 ".
-        out = []
-        i = 0
-        while i < s.count {
-            if i + 1 < s.count, isDigit(s[i]), s[i + 1] == "-" {
-                out += [s[i], " ", "-", " "]
-                i += 2
-            } else {
-                out.append(s[i])
-                i += 1
-            }
-        }
+        s = substitutingPairs(s, { !isDigit($0) && isPeriodOrComma($1) }, { [$0, " ", $1, " "] })  // ([^0-9])([.,]) → "\1 \2 "
+        s = substitutingPairs(s, { isPeriodOrComma($0) && !isDigit($1) }, { [" ", $0, " ", $1] })  // ([.,])([^0-9]) → " \1 \2"
+        s = substitutingPairs(s, { isDigit($0) && $1 == "-" }, { [$0, " ", $1, " "] })  // ([0-9])(-) → "\1 \2 "
         // Split on scalars, not Characters: a combining mark after a space is its own token in Python.
         var tokens: [String] = []
         var token = String.UnicodeScalarView()
-        for c in out {
+        for c in s {
             if isPythonSpace(c) {
                 if !token.isEmpty { tokens.append(String(token)); token = String.UnicodeScalarView() }
             } else {
@@ -142,6 +104,26 @@ public struct BLEU: Sendable, Equatable {
         }
         if !token.isEmpty { tokens.append(String(token)) }
         return tokens
+    }
+
+    /// One pass of a two-character pattern `(X)(Y)`, as Python's `re.sub`: scanning left to right, each match
+    /// (not overlapping the previous one) replaced by `replacement(x, y)`.
+    private static func substitutingPairs(_ s: [Unicode.Scalar], _ matches: (Unicode.Scalar, Unicode.Scalar) -> Bool,
+                                          _ replacement: (Unicode.Scalar, Unicode.Scalar) -> [Unicode.Scalar])
+        -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(s.count * 2)
+        var i = 0
+        while i < s.count {
+            if i + 1 < s.count, matches(s[i], s[i + 1]) {
+                out += replacement(s[i], s[i + 1])
+                i += 2
+            } else {
+                out.append(s[i])
+                i += 1
+            }
+        }
+        return out
     }
 
     /// Every non-overlapping occurrence of `target`, left to right, replaced (Python's `str.replace`).
