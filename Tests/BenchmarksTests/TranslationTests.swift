@@ -1,4 +1,5 @@
 import Foundation
+import ONNXRuntime
 import TestSupport
 import Testing
 @testable import Benchmarks
@@ -162,5 +163,62 @@ struct TranslationTests {
         #expect(Set(train.pairs.map(\.file)).isDisjoint(with: Set(test.pairs.map(\.file))))
         #expect(Set(train.pairs.map(\.en)).isDisjoint(with: Set(test.pairs.map(\.en))))
         #expect(test.pairs.allSatisfy { (3...40).contains($0.en.split(separator: " ").count) && $0.en != $0.de })
+    }
+}
+
+/// The Swift greedy decoder over ONNX Runtime against the same loop in Python (onnxruntime, numpy argmax) on a model
+/// the PyTorch reference trains briefly and exports.
+@Suite("translation: Swift greedy decoding vs Python's over the exported model")
+struct TranslationDecodingTests {
+    @Test("the first 40 test pairs: the same output ids and the same German text")
+    func greedyEqualsPython() throws {
+        let dir = try Scratch.directory("translation-model")
+        let model = dir.appendingPathComponent("model.onnx").path
+        let train = try Subprocess.run(Python.project, [
+            TranslationTests.references + "/train_translation.py", "--seed", "3", "--train-limit", "1500",
+            "--eval-limit", "10", "--max-epochs", "1", "--target", "99", "--onnx-out", model])
+        try #require(train.status == 0, "\(train.stderr)")
+        let pairs = Array(try TranslationTests.testPairs().pairs.prefix(40))
+        let textsPath = Scratch.file("sources.json")
+        try JSONSerialization.data(withJSONObject: pairs.map(\.en)).write(to: URL(fileURLWithPath: textsPath))
+        let out = try Python.run("""
+        import json, sys
+        import numpy as np, onnxruntime
+        from tokenizers import Tokenizer
+        stem = sys.argv[1][:-5]
+        tok = Tokenizer.from_file(stem + ".tokenizer.json")
+        opts = onnxruntime.SessionOptions(); opts.intra_op_num_threads = 1
+        enc = onnxruntime.InferenceSession(sys.argv[1], opts, providers=["CPUExecutionProvider"])
+        dec = onnxruntime.InferenceSession(stem + ".decoder.onnx", opts, providers=["CPUExecutionProvider"])
+        bos, eos, pad = tok.token_to_id("<s>"), tok.token_to_id("</s>"), tok.token_to_id("<pad>")
+        results = []
+        for text in json.load(open(sys.argv[2])):
+            src = np.array([tok.encode(text).ids[:96]], dtype=np.int64)
+            memory = enc.run(None, {"src": src})[0]
+            tgt, out = [bos], []
+            for _ in range(2 * src.shape[1] + 10):
+                logits = dec.run(None, {"memory": memory, "src": src, "tgt": np.array([tgt], dtype=np.int64)})[0]
+                best = int(np.argmax(logits[0]))
+                if best in (eos, pad):
+                    break
+                out.append(best); tgt.append(best)
+            results.append({"ids": out, "text": tok.decode(out, skip_special_tokens=True)})
+        print(json.dumps(results))
+        """, arguments: [model, textsPath], interpreter: Python.project)
+        let theirs = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]])
+        let tokenizer = try SubwordTokenizer(path: TranslationModel.tokenizerPath(forModel: model))
+        let runtime = try ORTRuntime(environment: ProcessInfo.processInfo.environment)
+        let translator = try TranslationModel(
+            runtime: runtime, modelPath: model, options: ORTSessionOptions(intraOpThreads: 1),
+            bos: try #require(tokenizer.id(of: "<s>")), eos: try #require(tokenizer.id(of: "</s>")),
+            pad: try #require(tokenizer.id(of: "<pad>")))
+        var firstTokens = 0, nonEmpty = 0
+        for (k, pair) in pairs.enumerated() {
+            let ids = try translator.translate(tokenizer.encode(pair.en)) { firstTokens += 1 }
+            #expect(ids.map(Int.init) == theirs[k]["ids"] as? [Int], "pair \(k): \(pair.en)")
+            #expect(tokenizer.decode(ids) == theirs[k]["text"] as? String)
+            if !ids.isEmpty { nonEmpty += 1 }
+        }
+        #expect(firstTokens == pairs.count && nonEmpty > 30, "\(nonEmpty) non-empty translations")
     }
 }
