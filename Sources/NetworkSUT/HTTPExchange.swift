@@ -13,7 +13,8 @@ public struct NetworkClientConfiguration: Sendable, Equatable {
     /// Longest silence while waiting for the response or between two parts of it (ms): a stalled server fails the
     /// request after this.
     public var readTimeoutMs: Int64
-    /// Longest time for a whole request, from the SUT receiving it to the last byte (ms).
+    /// Longest time for a whole request, from the SUT receiving it to the last byte (ms), time queued behind
+    /// `maxConnections` included (so every request ends within this of its issue, which the run's watchdog counts on).
     public var requestTimeoutMs: Int64
 
     public init(maxConnections: Int = 64, connectTimeoutMs: Int64 = 5_000, readTimeoutMs: Int64 = 30_000,
@@ -22,6 +23,11 @@ public struct NetworkClientConfiguration: Sendable, Equatable {
         self.connectTimeoutMs = connectTimeoutMs
         self.readTimeoutMs = readTimeoutMs
         self.requestTimeoutMs = requestTimeoutMs
+    }
+
+    /// The deadline of a request the SUT received at `createdNs` (monotonic ns, `monotonicNs()`'s clock).
+    func deadline(createdNs: UInt64) -> NIODeadline {
+        .uptimeNanoseconds(createdNs &+ UInt64(max(0, requestTimeoutMs)) &* 1_000_000)
     }
 
     func makeClient() -> HTTPClient {
@@ -49,6 +55,8 @@ final class HTTPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     /// When the request body was ready (encoding done); the request was handed to the HTTP client then.
     let encodedNs: UInt64
     private(set) var sentNs: UInt64 = 0
+    /// When the whole request (head and body) had been written: server time counts from here.
+    private(set) var bodySentNs: UInt64 = 0
     private(set) var headNs: UInt64 = 0
     private(set) var status = 0
     private(set) var contentType = ""
@@ -71,6 +79,8 @@ final class HTTPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     }
 
     func didSendRequestHead(task: HTTPClient.Task<Void>, _ head: HTTPRequestHead) { sentNs = monotonicNs() }
+
+    func didSendRequest(task: HTTPClient.Task<Void>) { bodySentNs = monotonicNs() }
 
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         headNs = monotonicNs()
@@ -97,6 +107,10 @@ final class HTTPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         finish(error)
     }
 
+    /// Ends the exchange with `error` unless it has ended (a task that failed without calling the delegate: AHC
+    /// does so for a request given to a client that is shut down). Call on the task's event loop.
+    func abandon(_ error: Error) { finish(error) }
+
     private func finish(_ error: Error?) {
         guard !finished else { return }
         finished = true
@@ -116,7 +130,9 @@ func describe(_ error: Error) -> String {
         switch e {
         case .readTimeout: return "read timeout (the server stalled)"
         case .connectTimeout: return "connect timeout"
-        case .deadlineExceeded: return "request timeout (deadline exceeded)"
+        case .deadlineExceeded:
+            return "request timeout (--request-timeout-ms, counted from the issue, time queued behind --connections "
+                + "included)"
         case .remoteConnectionClosed: return "the server closed the connection mid-response"
         default: return "\(e)"
         }
@@ -167,8 +183,27 @@ final class RequestGate: @unchecked Sendable {
     private var queue: [() -> Void] = []
     private var head = 0
     private let lock = NSLock()
+    private var closed = false
 
     init(limit: Int) { self.limit = max(1, limit) }
+
+    var isClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed
+    }
+
+    /// Stops starting queued requests and returns them (to be run by the caller, which then fails them); later
+    /// `release` calls only free their slots.
+    func close() -> [() -> Void] {
+        lock.lock()
+        closed = true
+        let pending = Array(queue[head...])
+        queue.removeAll()
+        head = 0
+        lock.unlock()
+        return pending
+    }
 
     /// Runs `start` now if a slot is free, else when one is released.
     func submit(_ start: @escaping () -> Void) {
@@ -186,7 +221,7 @@ final class RequestGate: @unchecked Sendable {
     /// Frees the slot of a finished request, starting the oldest waiting one in it.
     func release() {
         lock.lock()
-        guard head < queue.count else {
+        guard !closed, head < queue.count else {
             inFlight -= 1
             lock.unlock()
             return

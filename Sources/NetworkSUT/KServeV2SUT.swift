@@ -32,6 +32,8 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
     private let inputs: [(name: String, datatype: String, shape: [Int], type: ORTElementType, bytes: Int)]
     private let outputName: String?
     private let responseBytes: Int?
+    /// Values a sample of the output has, when the contract fixes the shape (a response of another size fails).
+    private let expectedOutputValues: Int?
     /// Idle post-processors (each keeps scratch buffers, so one per response being written).
     private var idlePostprocessors: [any ResponsePostprocessor] = []
     private let postprocessorLock = NSLock()
@@ -88,10 +90,17 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
         case .float32Scores: responseBytes = nil
         case .postprocessed(let f): responseBytes = f.make().responseByteCount
         }
+        expectedOutputValues = contract.output.sampleShape.flatMap { shape in
+            shape.allSatisfy { $0 > 0 } ? shape.reduce(1, *) : nil
+        }
     }
 
-    /// Closes the connections; call once the LoadGen test has returned.
-    public func shutdown() { try? client.syncShutdown() }
+    /// Fails the requests still queued behind `--connections` (a run cut short: watchdog, Ctrl-C) and shuts the
+    /// client down. Idempotent.
+    public func shutdown() {
+        for start in gate.close() { start() }  // each fails at once: the gate is closed
+        try? client.syncShutdown()
+    }
 
     public func flushQueries() {}
 
@@ -154,9 +163,11 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
         let requestID = nextRequestID.wrappingAdd(1, ordering: .relaxed).newValue
         let firstID = samples.firstID + start
         let url = inferURL
+        // LoadGen's index storage is valid only during issueQuery; a queued request may start after the run ended.
+        let indices = Array(samples.qslIndices[start..<start + n])
         // The JSON encoding runs on an event loop, not on LoadGen's issuing thread (which must keep to the schedule).
         gate.submit { [self] in client.eventLoopGroup.any().execute { [self] in
-            let body = makeBody(requestID: requestID, indices: UnsafeBufferPointer(rebasing: samples.qslIndices[start..<start + n]))
+            let body = indices.withUnsafeBufferPointer { makeBody(requestID: requestID, indices: $0) }
             let exchange = HTTPExchange(url: url, createdNs: issuedNs) { [self] ex, error in
                 finish(ex, error: error, requestID: requestID, firstID: firstID, count: n, completer: completer)
             }
@@ -164,8 +175,10 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
                 var request = try HTTPClient.Request(url: url, method: .POST)
                 request.headers.add(name: "content-type", value: "application/json")
                 request.body = .byteBuffer(body)
-                _ = client.execute(request: request, delegate: exchange,
-                                   deadline: .now() + .milliseconds(configuration.requestTimeoutMs))
+                guard !gate.isClosed else { throw NetworkSUTError.shutDown(url: url) }
+                let task = client.execute(request: request, delegate: exchange,
+                                   deadline: configuration.deadline(createdNs: issuedNs))
+                task.futureResult.whenFailure { error in exchange.abandon(error) }
             } catch {
                 finish(exchange, error: error, requestID: requestID, firstID: firstID, count: n, completer: completer)
             }
@@ -175,9 +188,10 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
     private func finish(_ ex: HTTPExchange, error: Error?, requestID: Int, firstID: ResponseID, count n: Int,
                         completer: QueryCompleter) {
         let done = monotonicNs()
-        gate.release()
+        defer { gate.release() }  // after the samples are completed: the next request starts then
         var record = RequestLog.Record(samples: n, createdNs: ex.createdNs, encodedNs: ex.encodedNs, sentNs: ex.sentNs, headNs: ex.headNs,
                                        doneNs: done, failed: true)
+        record.bodySentNs = ex.bodySentNs
         defer { log.add(record) }
         func failAll(_ kind: String, _ reason: String) {
             log.addFailure(kind)
@@ -209,8 +223,13 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
             failAll("malformed response", "the output has \(values.count) values for \(n) samples")
             return
         }
-        record.failed = false
         let per = values.count / n
+        if let expected = expectedOutputValues, per != expected {
+            failAll("malformed response", "the output has \(per) values a sample; the model contract says \(expected) "
+                    + "(\(contract.output.name ?? "output") \(contract.output.sampleShape ?? []))")
+            return
+        }
+        record.failed = false
         let bytesPer = responseBytes ?? per * 4
         var response = [UInt8](repeating: 0, count: bytesPer)
         var processor: (any ResponsePostprocessor)?

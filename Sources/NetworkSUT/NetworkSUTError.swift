@@ -12,6 +12,8 @@ public enum NetworkSUTError: Error, CustomStringConvertible, Equatable {
     case malformedResponse(url: String, reason: String)
     /// A prompt set could not be read: the file, the line, what was expected.
     case badPromptFile(path: String, line: Int, reason: String)
+    /// A request still queued when the SUT shut down (the run was cut short: watchdog or Ctrl-C).
+    case shutDown(url: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum NetworkSUTError: Error, CustomStringConvertible, Equatable {
         case .modelMismatch(let url, let reason): return "\(url): the served model does not fit the benchmark: \(reason)"
         case .malformedResponse(let url, let reason): return "\(url): malformed response: \(reason)"
         case .badPromptFile(let path, let line, let reason): return "\(path):\(line): \(reason)"
+        case .shutDown(let url): return "\(url): not sent: the run ended while the request waited for a connection"
         }
     }
 }

@@ -89,7 +89,12 @@ public final class OpenAISUT: SystemUnderTest, @unchecked Sendable {
         bodies = prompts.prompts.map { Self.body(for: $0, options: options) }
     }
 
-    public func shutdown() { try? client.syncShutdown() }
+    /// Fails the requests still queued behind `--connections` (a run cut short: watchdog, Ctrl-C) and shuts the
+    /// client down. Idempotent.
+    public func shutdown() {
+        for start in gate.close() { start() }  // each fails at once: the gate is closed
+        try? client.syncShutdown()
+    }
 
     /// Mean latency (ns) of `requests` sequential whole requests (untimed calibration), prompts taken in turn.
     /// - Throws: `NetworkSUTError` for a failed request or an error status.
@@ -143,8 +148,10 @@ public final class OpenAISUT: SystemUnderTest, @unchecked Sendable {
                 request.headers.add(name: "content-type", value: "application/json")
                 if options.stream { request.headers.add(name: "accept", value: "text/event-stream") }
                 request.body = .byteBuffer(bodies[index])
-                _ = client.execute(request: request, delegate: exchange,
-                                   deadline: .now() + .milliseconds(configuration.requestTimeoutMs))
+                guard !gate.isClosed else { throw NetworkSUTError.shutDown(url: url) }
+                let task = client.execute(request: request, delegate: exchange,
+                                   deadline: configuration.deadline(createdNs: issuedNs))
+                task.futureResult.whenFailure { error in exchange.abandon(error) }
             } catch {
                 finish(exchange, error: error, state: state, id: id, completer: completer)
             }
@@ -152,9 +159,10 @@ public final class OpenAISUT: SystemUnderTest, @unchecked Sendable {
     }
 
     private func finish(_ ex: HTTPExchange, error: Error?, state: StreamState, id: ResponseID, completer: QueryCompleter) {
-        gate.release()
+        defer { gate.release() }  // after the sample is completed: the next request starts then
         var record = RequestLog.Record(samples: 1, createdNs: ex.createdNs, encodedNs: ex.encodedNs, sentNs: ex.sentNs, headNs: ex.headNs,
                                        doneNs: monotonicNs(), failed: true)
+        record.bodySentNs = ex.bodySentNs
         record.firstChunkNs = state.firstChunkNs
         record.chunks = state.chunks
         record.interChunkNs = state.lastChunkNs &- state.firstChunkNs
@@ -237,7 +245,7 @@ final class StreamState: @unchecked Sendable {
                        + String(decoding: event.prefix(120), as: UTF8.self))
             return
         }
-        if let error = json["error"] {
+        if let error = json["error"], !(error is NSNull) {
             problem = ("error event", "the server sent an error event: \(error)")
             return
         }

@@ -41,7 +41,8 @@ public final class PromptSet: QuerySampleLibrary, @unchecked Sendable {
             throw NetworkSUTError.badPromptFile(path: path, line: 0, reason: "cannot read the file as UTF-8 text")
         }
         var prompts: [Prompt] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Any line ending (CRLF is one Character in Swift, so splitting on "\n" would miss it).
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             if line.hasPrefix("{") {

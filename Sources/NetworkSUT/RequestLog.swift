@@ -18,6 +18,8 @@ public final class RequestLog: Sendable {
         public var createdNs: UInt64
         public var encodedNs: UInt64
         public var sentNs: UInt64
+        /// When the request body had been written (0: unknown; server time then counts from `sentNs`).
+        public var bodySentNs: UInt64 = 0
         public var headNs: UInt64
         public var doneNs: UInt64
         public var failed: Bool
@@ -95,7 +97,7 @@ public final class RequestLog: Sendable {
             JSONField("failures", .object(failures.sorted { $0.key < $1.key }.map { JSONField($0.key, .int(Int64($0.value))) })),
             JSONField("client_queue_and_encode_ms", stats(ok.map { $0.encodedNs &- $0.createdNs })),
             JSONField("connection_wait_ms", stats(ok.map { $0.sentNs &- $0.encodedNs })),
-            JSONField("server_time_ms", stats(ok.map { $0.headNs &- $0.sentNs })),
+            JSONField("server_time_ms", stats(ok.map { $0.headNs &- max($0.bodySentNs, $0.sentNs) })),
             JSONField("client_total_ms", stats(ok.map { $0.doneNs &- $0.createdNs })),
         ]
         let streamed = ok.filter { $0.firstChunkNs > 0 }

@@ -29,17 +29,7 @@ public final class BatchingSUT: SystemUnderTest, @unchecked Sendable {
         }
         queue = SampleQueue(maxBatch: runners[0].maxBatch,
                             maxWaitNanoseconds: UInt64(configuration.maxWaitMicroseconds) * 1000)
-        for runner in runners {
-            let context = Unmanaged.passRetained(WorkerContext(queue: queue, runner: runner)).toOpaque()
-            var thread = pthread_t()
-            let rc = pthread_create(&thread, nil, { raw in
-                let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
-                context.queue.work(context.runner)
-                return nil
-            }, context)
-            precondition(rc == 0, "pthread_create failed (\(rc))")
-            threads.append(thread)
-        }
+        threads = runners.map { WorkerContext.start(queue: queue, runner: $0) }
     }
 
     deinit { shutdown() }
@@ -75,11 +65,32 @@ public final class BatchingSUT: SystemUnderTest, @unchecked Sendable {
     public var maxBatch: Int { runners[0].maxBatch }
 }
 
-private final class WorkerContext: @unchecked Sendable {
+final class WorkerContext: @unchecked Sendable {
     let queue: SampleQueue
-    let runner: BatchRunner
-    init(queue: SampleQueue, runner: BatchRunner) { self.queue = queue; self.runner = runner }
+    let runner: any SampleRunner
+    init(queue: SampleQueue, runner: any SampleRunner) { self.queue = queue; self.runner = runner }
+
+    /// Starts a thread running `queue.work(runner)`.
+    static func start(queue: SampleQueue, runner: any SampleRunner) -> pthread_t {
+        let context = Unmanaged.passRetained(WorkerContext(queue: queue, runner: runner)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { raw in
+            let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+            context.queue.work(context.runner)
+            return nil
+        }, context)
+        precondition(rc == 0, "pthread_create failed (\(rc))")
+        return thread
+    }
 }
+
+/// What a `SampleQueue` worker feeds: samples gathered one at a time, then run and completed together.
+protocol SampleRunner: AnyObject {
+    func add(id: ResponseID, index: Int)
+    func flush(_ completer: QueryCompleter)
+}
+
+extension BatchRunner: SampleRunner {}
 
 /// The queue between LoadGen's issuing thread and the workers: a ring of queries (segments of consecutive sample
 /// ids), consumed sample by sample. Preallocated; it doubles only if more queries are outstanding than it holds.
@@ -170,7 +181,7 @@ final class SampleQueue: @unchecked Sendable {
     }
 
     /// A worker's loop: take a batch, run it outside the lock, repeat; returns once stopped and drained.
-    func work(_ runner: BatchRunner) {
+    func work(_ runner: any SampleRunner) {
         let ids = UnsafeMutablePointer<ResponseID>.allocate(capacity: maxBatch)
         let indices = UnsafeMutablePointer<Int>.allocate(capacity: maxBatch)
         defer { ids.deallocate(); indices.deallocate() }

@@ -1,5 +1,7 @@
 import Foundation
+import LoadGen
 import ONNXRuntime
+import Serving
 import TestSupport
 import Testing
 @testable import Benchmarks
@@ -170,14 +172,26 @@ struct TranslationTests {
 /// the PyTorch reference trains briefly and exports.
 @Suite("translation: Swift greedy decoding vs Python's over the exported model")
 struct TranslationDecodingTests {
-    @Test("the first 40 test pairs: the same output ids and the same German text")
-    func greedyEqualsPython() throws {
+    /// A model the reference trains for one short epoch (1,500 pairs) and exports, once per test process.
+    static let trained: Result<String, Error> = Result {
         let dir = try Scratch.directory("translation-model")
         let model = dir.appendingPathComponent("model.onnx").path
         let train = try Subprocess.run(Python.project, [
             TranslationTests.references + "/train_translation.py", "--seed", "3", "--train-limit", "1500",
             "--eval-limit", "10", "--max-epochs", "1", "--target", "99", "--onnx-out", model])
-        try #require(train.status == 0, "\(train.stderr)")
+        guard train.status == 0 else { throw TestFailure("train_translation.py failed: \(train.stderr)") }
+        return model
+    }
+
+    static func translator(_ model: String, _ tokenizer: SubwordTokenizer) throws -> TranslationModel {
+        try TranslationModel(runtime: try ORTRuntime(environment: ProcessInfo.processInfo.environment), modelPath: model,
+                             options: ORTSessionOptions(intraOpThreads: 1), bos: tokenizer.id(of: "<s>")!,
+                             eos: tokenizer.id(of: "</s>")!, pad: tokenizer.id(of: "<pad>")!)
+    }
+
+    @Test("the first 40 test pairs: the same output ids and the same German text")
+    func greedyEqualsPython() throws {
+        let model = try Self.trained.get()
         let pairs = Array(try TranslationTests.testPairs().pairs.prefix(40))
         let textsPath = Scratch.file("sources.json")
         try JSONSerialization.data(withJSONObject: pairs.map(\.en)).write(to: URL(fileURLWithPath: textsPath))
@@ -207,11 +221,7 @@ struct TranslationDecodingTests {
         """, arguments: [model, textsPath], interpreter: Python.project)
         let theirs = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]])
         let tokenizer = try SubwordTokenizer(path: TranslationModel.tokenizerPath(forModel: model))
-        let runtime = try ORTRuntime(environment: ProcessInfo.processInfo.environment)
-        let translator = try TranslationModel(
-            runtime: runtime, modelPath: model, options: ORTSessionOptions(intraOpThreads: 1),
-            bos: try #require(tokenizer.id(of: "<s>")), eos: try #require(tokenizer.id(of: "</s>")),
-            pad: try #require(tokenizer.id(of: "<pad>")))
+        let translator = try Self.translator(model, tokenizer)
         var firstTokens = 0, nonEmpty = 0
         for (k, pair) in pairs.enumerated() {
             let ids = try translator.translate(tokenizer.encode(pair.en)) { firstTokens += 1 }
@@ -220,5 +230,66 @@ struct TranslationDecodingTests {
             if !ids.isEmpty { nonEmpty += 1 }
         }
         #expect(firstTokens == pairs.count && nonEmpty > 30, "\(nonEmpty) non-empty translations")
+    }
+
+    @Test("GenerativeSUT serves the translator: accuracy log = direct translations; VALID runs with token latencies",
+          arguments: [TestScenario.singleStream, .multiStream, .server, .offline])
+    func servedInEveryScenario(scenario: TestScenario) throws {
+        let model = try Self.trained.get()
+        let tokenizer = try SubwordTokenizer(path: TranslationModel.tokenizerPath(forModel: model))
+        let pairs = TranslationPairs(pairs: Array(try TranslationTests.testPairs().pairs.prefix(48)))
+        let qsl = TranslationInference(pairs: pairs, tokenizer: tokenizer)
+        let queued = scenario == .server || scenario == .offline
+        func sut() throws -> GenerativeSUT {
+            GenerativeSUT(generators: [qsl.generator(model: try Self.translator(model, tokenizer))], queued: queued,
+                          name: "translation-\(scenario.rawValue)")
+        }
+        var settings = TestSettings()
+        settings.scenario = scenario
+        // Short runs: 64 queries, judged at the 90th percentile (early stopping then needs 64, not 662).
+        settings.minDurationMs = 300
+        settings.minQueryCount = 64
+        settings.singleStreamExpectedLatencyNs = 20_000_000
+        settings.multiStreamExpectedLatencyNs = 80_000_000
+        settings.multiStreamSamplesPerQuery = 2
+        settings.multiStreamTargetLatencyPercentile = 0.9
+        settings.serverTargetQPS = 5
+        settings.serverTargetLatencyNs = 2_000_000_000
+        settings.serverTargetLatencyPercentile = 0.9
+        settings.offlineExpectedQPS = 50
+        settings.useTokenLatencies = scenario == .server  // MLPerf's LLM Server rule: TTFT and TPOT bounds
+        settings.serverTTFTLatency = 2_000_000_000
+        settings.serverTPOTLatency = 500_000_000
+
+        settings.mode = .accuracyOnly
+        let accuracyOut = try Scratch.directory("translation-accuracy")
+        let served = try sut()
+        _ = try LoadGen.run(sut: served, qsl: qsl, settings: settings,
+                            options: RunOptions(log: LogSettings(outputDirectory: accuracyOut.path)))
+        served.shutdown()
+        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: accuracyOut.appendingPathComponent(
+            "mlperf_log_accuracy.json"))) as? [[String: Any]] ?? []
+        #expect(Set(log.compactMap { $0["qsl_idx"] as? Int }) == Set(0..<pairs.pairs.count))
+        let direct = try Self.translator(model, tokenizer)
+        for entry in log {
+            let k = try #require(entry["qsl_idx"] as? Int)
+            let hex = Array((entry["data"] as? String ?? "").utf8)
+            var bytes: [UInt8] = []
+            for i in Swift.stride(from: 0, to: hex.count - 1, by: 2) {
+                bytes.append(UInt8(String(decoding: hex[i...(i + 1)], as: UTF8.self), radix: 16)!)
+            }
+            let ids = bytes.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }.map { Int32(littleEndian: $0) }
+            #expect(ids == (try direct.translate(qsl.sources[k])), "sample \(k)")
+        }
+
+        settings.mode = .performanceOnly
+        let performanceOut = try Scratch.directory("translation-performance")
+        let timed = try sut()
+        let result = try LoadGen.run(sut: timed, qsl: qsl, settings: settings,
+                                     options: RunOptions(log: LogSettings(outputDirectory: performanceOut.path)))
+        timed.shutdown()
+        #expect(timed.firstError == nil)
+        #expect(result.isValid, "\(result.summaryText ?? "")")
+        #expect(timed.tokensGenerated > timed.statistics.samples, "more than one token a sample")
     }
 }

@@ -78,6 +78,11 @@ struct PromptSetTests {
         try "{\"prompt\": \"say \\\"hi\\\"\", \"max_tokens\": 5}\n\nplain text line\n".write(toFile: good, atomically: true, encoding: .utf8)
         let set = try PromptSet.load(path: good, defaultMaxTokens: 9)
         #expect(set.prompts == [Prompt(text: "say \"hi\"", maxTokens: 5), Prompt(text: "plain text line", maxTokens: 9)])
+        // Windows line endings: the same prompts, and a bad line still named by its number.
+        try "{\"prompt\": \"say \\\"hi\\\"\", \"max_tokens\": 5}\r\n\r\nplain text line\r\n".write(toFile: good, atomically: true, encoding: .utf8)
+        #expect(try PromptSet.load(path: good, defaultMaxTokens: 9).prompts == set.prompts)
+        try "ok\r\n{\"prompt\": 3}\r\n".write(toFile: dir + "/crlf.jsonl", atomically: true, encoding: .utf8)
+        #expect { try PromptSet.load(path: dir + "/crlf.jsonl", defaultMaxTokens: 1) } throws: { "\($0)".contains("crlf.jsonl:2:") }
         for (text, expected) in [("ok\n{\"prompt\": 3}\n", "bad.jsonl:2: expected a string field `prompt`"),
                                  ("{\"prompt\": \"a\", \"max_tokens\": 0}\n", "bad.jsonl:1: `max_tokens` must be an integer ≥ 1"),
                                  ("{\"prompt\": \"a\"\n", "bad.jsonl:1: not a JSON object"), ("\n\n", "bad.jsonl:0: no prompts")] {

@@ -6,7 +6,8 @@ The network SUTs' fault tests use it; healthy runs use the real servers (mlserve
     python3 references/servers/fault_server.py --fault stall --ready-file /tmp/ready.json
 
 Faults: stall (read the request, never answer), http500, http400, malformed-json (200 with a body that is not
-JSON), wrong-id (a valid KServe v2 response for another request id), malformed-sse (200 event stream whose events
+JSON), wrong-id (a valid KServe v2 response for another request id), wrong-shape (a response for the request
+whose output has 7 values a sample, not the model's 10), malformed-sse (200 event stream whose events
 are not JSON), cut-stream (two good SSE chunks, then the connection closes without `data: [DONE]`).
 """
 import argparse
@@ -71,6 +72,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, {"id": "not-" + str(request.get("id")), "model_name": MODEL,
                                  "outputs": [{"name": "logits", "datatype": "FP32", "shape": [n, 10],
                                               "data": [0.0] * (10 * n)}]})
+        elif fault == "wrong-shape":
+            n = request.get("inputs", [{}])[0].get("shape", [1])[0]
+            self.send_json(200, {"id": request.get("id"), "model_name": MODEL,
+                                 "outputs": [{"name": "logits", "datatype": "FP32", "shape": [n, 7],
+                                              "data": [0.0] * (7 * n)}]})
         elif fault in ("malformed-sse", "cut-stream"):
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
@@ -97,7 +103,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--fault", required=True, choices=["stall", "http500", "http400", "malformed-json", "wrong-id",
+    p.add_argument("--fault", required=True, choices=["stall", "http500", "http400", "malformed-json", "wrong-id", "wrong-shape",
                                                       "malformed-sse", "cut-stream"])
     p.add_argument("--ready-file")
     args = p.parse_args()

@@ -87,8 +87,15 @@ public final class TranslationModel {
     /// chosen (for time-to-first-token), even when that token is EOS.
     /// - Throws: ONNX Runtime's error of a failed run.
     public func translate(_ ids: some Collection<Int32>, onFirstToken: () -> Void = {}) throws -> [Int32] {
+        try translateCounting(ids, onFirstToken: onFirstToken).ids
+    }
+
+    /// `translate`, with the number of tokens the decoder generated: the output ids plus the EOS (or PAD) that
+    /// ended them, if one did (what a token-latency run counts: TPOT divides by it).
+    public func translateCounting(_ ids: some Collection<Int32>, onFirstToken: () -> Void = {}) throws
+        -> (ids: [Int32], generated: Int) {
         let s = min(ids.count, Self.maxSourceTokens)
-        guard s > 0 else { onFirstToken(); return [] }
+        guard s > 0 else { onFirstToken(); return ([], 0) }
         for (k, id) in ids.prefix(s).enumerated() { source[k] = Int64(id) }
         let d = modelDimension
         let src = try ORTTensor(runtime: runtime, wrapping: source, byteCount: s * 8, shape: [1, s], elementType: .int64)
@@ -96,6 +103,7 @@ public final class TranslationModel {
                                 elementType: .float32)
         try encoder.run(try encoder.prepare(inputs: [("src", src)], outputs: [("memory", mem)]))
         var output: [Int32] = []
+        var generated = 0
         target[0] = bos
         let limit = Self.maxOutputTokens(source: s)
         let scores = logits.data.assumingMemoryBound(to: Float.self)
@@ -106,10 +114,11 @@ public final class TranslationModel {
             var best = 0
             for k in 1..<vocabularySize where scores[k] > scores[best] { best = k }  // first of ties, as argmax
             if t == 1 { onFirstToken() }
+            generated += 1
             if Int64(best) == eos || Int64(best) == pad { break }
             output.append(Int32(best))
             target[t] = Int64(best)
         }
-        return output
+        return (output, generated)
     }
 }
