@@ -32,7 +32,8 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
     private let inputs: [(name: String, datatype: String, shape: [Int], type: ORTElementType, bytes: Int)]
     private let outputName: String?
     private let responseBytes: Int?
-    /// Values a sample of the output has, when the contract fixes the shape (a response of another size fails).
+    /// Values a sample of the output has, when the contract or the server's metadata fixes the shape (a response of
+    /// another size fails its samples).
     private let expectedOutputValues: Int?
     /// Idle post-processors (each keeps scratch buffers, so one per response being written).
     private var idlePostprocessors: [any ResponsePostprocessor] = []
@@ -60,6 +61,7 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
         let base = address.baseURL
         inferURL = "\(base)/v2/models/\(model)/infer"
         self.name = name ?? "KServe-v2-\(model)"
+        var declared: Int?
         do {
             for url in ["\(base)/v2/health/ready", "\(base)/v2/models/\(model)/ready"] {
                 let r = try client.fetch(url, timeoutMs: configuration.connectTimeoutMs + configuration.readTimeoutMs)
@@ -81,6 +83,7 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
             }
             inputs = ins
             outputName = outName
+            declared = Self.declaredOutputValues(metadata: meta.body, output: outName)
         } catch {
             try? client.syncShutdown()
             throw error
@@ -92,7 +95,7 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
         }
         expectedOutputValues = contract.output.sampleShape.flatMap { shape in
             shape.allSatisfy { $0 > 0 } ? shape.reduce(1, *) : nil
-        }
+        } ?? declared
     }
 
     /// Fails the requests still queued behind `--connections` (a run cut short: watchdog, Ctrl-C) and shuts the
@@ -342,6 +345,18 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
                                                 + outputs.compactMap { $0["name"] as? String }.joined(separator: ", "))
         }
         return (result, outName)
+    }
+
+    /// Values a sample of output `name` (or the first output) has, as the model's metadata declares it: the product of
+    /// its dimensions after the batch one, when they are all fixed; else nil.
+    static func declaredOutputValues(metadata: ByteBuffer, output name: String?) -> Int? {
+        guard let json = try? JSONSerialization.jsonObject(with: Data(bytesOf: metadata)) as? [String: Any],
+              let outputs = json["outputs"] as? [[String: Any]],
+              let out = outputs.first(where: { name == nil || ($0["name"] as? String) == name }),
+              let shape = out["shape"] as? [Int], shape.count >= 2, shape.dropFirst().allSatisfy({ $0 > 0 }) else {
+            return nil
+        }
+        return shape.dropFirst().reduce(1, *)
     }
 
     /// The values of output `output` (or the first) of an infer response, flattened, as Float.

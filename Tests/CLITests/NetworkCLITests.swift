@@ -132,7 +132,7 @@ struct NetworkCLITests {
         for (fault, reason, extra) in [("http500", "HTTP 500", [String]()), ("http400", "HTTP 400", []),
                                        ("malformed-json", "not a JSON object", []),
                                        ("wrong-id", "response for an unknown request", []),
-                                       ("wrong-shape", "the model contract says 10", []),
+                                       ("wrong-shape", "has 7 values a sample", []),
                                        ("stall", "read timeout", ["--read-timeout-ms", "300"])] {
             let server = try Servers.faulty(fault, dir: dir)
             defer { server.stop() }
