@@ -107,10 +107,6 @@ final class HTTPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         finish(error)
     }
 
-    /// Ends the exchange with `error` unless it has ended (a task that failed without calling the delegate: AHC
-    /// does so for a request given to a client that is shut down). Call on the task's event loop.
-    func abandon(_ error: Error) { finish(error) }
-
     private func finish(_ error: Error?) {
         guard !finished else { return }
         finished = true

@@ -179,9 +179,8 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
                 request.headers.add(name: "content-type", value: "application/json")
                 request.body = .byteBuffer(body)
                 guard !gate.isClosed else { throw NetworkSUTError.shutDown(url: url) }
-                let task = client.execute(request: request, delegate: exchange,
+                _ = client.execute(request: request, delegate: exchange,
                                    deadline: configuration.deadline(createdNs: issuedNs))
-                task.futureResult.whenFailure { error in exchange.abandon(error) }
             } catch {
                 finish(exchange, error: error, requestID: requestID, firstID: firstID, count: n, completer: completer)
             }

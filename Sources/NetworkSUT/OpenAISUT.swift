@@ -149,9 +149,8 @@ public final class OpenAISUT: SystemUnderTest, @unchecked Sendable {
                 if options.stream { request.headers.add(name: "accept", value: "text/event-stream") }
                 request.body = .byteBuffer(bodies[index])
                 guard !gate.isClosed else { throw NetworkSUTError.shutDown(url: url) }
-                let task = client.execute(request: request, delegate: exchange,
+                _ = client.execute(request: request, delegate: exchange,
                                    deadline: configuration.deadline(createdNs: issuedNs))
-                task.futureResult.whenFailure { error in exchange.abandon(error) }
             } catch {
                 finish(exchange, error: error, state: state, id: id, completer: completer)
             }
