@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["mlperf", "Submission", "NetworkSUT", "TestSupport"]),
         .testTarget(name: "ProjectEnvironmentTests", dependencies: ["ProjectEnvironment", "TestSupport"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime", "TestSupport"]),
-        .testTarget(name: "NetworkSUTTests", dependencies: ["NetworkSUT", "LoadGen", "TestSupport",
+        .testTarget(name: "NetworkSUTTests", dependencies: ["NetworkSUT", "LoadGen", "MLLog", "TestSupport",
                                                           .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Benchmarks", "LoadGen", "ONNXRuntime", "Datasets", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Serving", "Datasets", "NeuralNet", "MLLog", "ONNXRuntime", "TestSupport"]),

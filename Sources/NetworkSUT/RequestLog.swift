@@ -20,6 +20,11 @@ public final class RequestLog: Sendable {
         public var sentNs: UInt64
         /// When the request body had been written (0: unknown; server time then counts from `sentNs`).
         public var bodySentNs: UInt64 = 0
+
+        /// Where server time starts: the end of the upload, unless the response head came first (a server may
+        /// answer before the client's write completes, and the HTTP client reports the write after the head), then
+        /// the request head.
+        var serverStartNs: UInt64 { bodySentNs != 0 && bodySentNs <= headNs ? bodySentNs : sentNs }
         public var headNs: UInt64
         public var doneNs: UInt64
         public var failed: Bool
@@ -81,7 +86,7 @@ public final class RequestLog: Sendable {
         let ok = rs.filter { !$0.failed }
         func stats(_ v: [UInt64]) -> JSONValue {
             guard !v.isEmpty else { return .null }
-            let mean = Double(v.reduce(0, +)) / Double(v.count) / 1e6
+            let mean = v.reduce(0.0) { $0 + Double($1) } / Double(v.count) / 1e6
             var f: [JSONField] = []
             let sorted = v.sorted()  // once, for all three percentiles
             for (name, p) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {
@@ -97,7 +102,7 @@ public final class RequestLog: Sendable {
             JSONField("failures", .object(failures.sorted { $0.key < $1.key }.map { JSONField($0.key, .int(Int64($0.value))) })),
             JSONField("client_queue_and_encode_ms", stats(ok.map { $0.encodedNs &- $0.createdNs })),
             JSONField("connection_wait_ms", stats(ok.map { $0.sentNs &- $0.encodedNs })),
-            JSONField("server_time_ms", stats(ok.map { $0.headNs &- max($0.bodySentNs, $0.sentNs) })),
+            JSONField("server_time_ms", stats(ok.map { $0.headNs &- $0.serverStartNs })),
             JSONField("client_total_ms", stats(ok.map { $0.doneNs &- $0.createdNs })),
         ]
         let streamed = ok.filter { $0.firstChunkNs > 0 }

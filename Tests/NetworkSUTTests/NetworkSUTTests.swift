@@ -1,4 +1,5 @@
 import Foundation
+import MLLog
 import NIOCore
 @testable import NetworkSUT
 import TestSupport
@@ -131,5 +132,30 @@ struct KServeJSONTests {
         #expect { try KServeV2SUT.decodeOutput(buf("{oops"), expectedID: "1", output: nil, samples: 1) } throws: {
             "\($0)".contains("not a JSON object")
         }
+    }
+}
+
+@Suite("request log")
+struct RequestLogTests {
+    @Test("server time counts from the end of the upload, or from the request head when the response head came first")
+    func serverTime() throws {
+        let log = RequestLog()
+        // Upload done at 3 ms, head at 5 ms: 2 ms. Then a response head (4 ms) reported before the upload's end (6 ms):
+        // from the request head (1 ms), 3 ms, never a wrapped-around negative.
+        var a = RequestLog.Record(samples: 1, createdNs: 0, encodedNs: 0, sentNs: 1_000_000, headNs: 5_000_000,
+                                  doneNs: 6_000_000, failed: false)
+        a.bodySentNs = 3_000_000
+        var b = RequestLog.Record(samples: 1, createdNs: 0, encodedNs: 0, sentNs: 1_000_000, headNs: 4_000_000,
+                                  doneNs: 7_000_000, failed: false)
+        b.bodySentNs = 6_000_000
+        log.add(a)
+        log.add(b)
+        guard case .object(let fields) = log.summary(),
+              case .object(let server)? = fields.first(where: { $0.key == "server_time_ms" })?.value,
+              case .double(let mean)? = server.first(where: { $0.key == "mean" })?.value else {
+            Issue.record("no server_time_ms mean in \(log.summary())")
+            return
+        }
+        #expect(abs(mean - 2.5) < 1e-9)
     }
 }
