@@ -227,8 +227,8 @@ public final class KServeV2SUT: SystemUnderTest, @unchecked Sendable {
         }
         let per = values.count / n
         if let expected = expectedOutputValues, per != expected {
-            failAll("malformed response", "the output has \(per) values a sample; the model contract says \(expected) "
-                    + "(\(contract.output.name ?? "output") \(contract.output.sampleShape ?? []))")
+            failAll("malformed response", "the output has \(per) values a sample; the model (its contract, else the "
+                    + "server's metadata) has \(expected)")
             return
         }
         record.failed = false

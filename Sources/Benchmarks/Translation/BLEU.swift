@@ -134,7 +134,7 @@ public struct BLEU: Sendable, Equatable {
         out.reserveCapacity(s.count)
         var i = 0
         while i < s.count {
-            if i + t.count <= s.count, s[i] == t[0], Array(s[i..<(i + t.count)]) == t {
+            if i + t.count <= s.count, s[i..<(i + t.count)].elementsEqual(t) {
                 out += r
                 i += t.count
             } else {

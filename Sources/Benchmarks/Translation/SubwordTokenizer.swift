@@ -92,7 +92,7 @@ public final class SubwordTokenizer: Sendable {
         var i = 0
         scan: while i < scalars.count {
             for special in specials where !special.text.isEmpty && i + special.text.count <= scalars.count
-                && Array(scalars[i..<(i + special.text.count)]) == special.text {
+                && scalars[i..<(i + special.text.count)].elementsEqual(special.text) {
                 encodePiece(piece, into: &out)
                 piece.removeAll(keepingCapacity: true)
                 out.append(special.id)
