@@ -50,16 +50,68 @@ public struct DataSource: Sendable {
     }
 }
 
-/// A benchmark's test set loaded for inference: the QSL, and the same object as the SUT's sample provider.
+/// A benchmark's test set loaded for inference: the QSL, and (for a benchmark served as tensors) the same object as
+/// the SUT's sample provider.
 public protocol InferenceData: AnyObject {
     var qsl: any QuerySampleLibrary { get }
-    var provider: any SampleProvider { get }
+    /// The input tensors of each sample; nil for a generative benchmark, whose generators read the QSL themselves.
+    var provider: (any SampleProvider)? { get }
+}
+
+extension InferenceData {
+    /// The sample provider of a benchmark served as tensors.
+    /// - Throws: `ServingError.notTensorServed` for a generative benchmark.
+    public func tensors(benchmark: String) throws -> any SampleProvider {
+        guard let provider else { throw ServingError.notTensorServed(benchmark: benchmark) }
+        return provider
+    }
 }
 
 /// Scores an accuracy log (`mlperf_log_accuracy.json`) of a benchmark's test set: (data directory, log path, FP32
-/// reference quality) → the report judged against the closed bound (99 % of the reference).
-public typealias AccuracyScorer = @Sendable (_ dataDirectory: String, _ log: String, _ referenceAccuracy: Double) throws
-    -> AccuracyReport
+/// reference quality, the model that answered, when known) → the report judged against the closed bound (99 % of
+/// the reference). The model path matters to a benchmark whose responses are the model's own token ids
+/// (translation decodes them with the vocabulary beside the model).
+public typealias AccuracyScorer = @Sendable (_ dataDirectory: String, _ log: String, _ referenceAccuracy: Double,
+                                             _ modelPath: String?) throws -> AccuracyReport
+
+/// How a generative benchmark (one whose samples are answered by a generated token sequence, such as translation) is
+/// served in process: `GenerativeSUT` over generators the benchmark opens, instead of one ONNX model under a
+/// contract. Server then judges token latencies (MLPerf's `use_token_latencies`: TTFT and TPOT at the 99th
+/// percentile) unless a conf file says otherwise.
+public struct GenerativeServing: Sendable {
+    /// Opens `count` generators over the model at `modelPath` (one per worker; each keeps its own buffers) for the
+    /// loaded test set `data` (what `Benchmark.loadInference` returned for the same model).
+    public var makeGenerators: @Sendable (_ runtime: ORTRuntime, _ modelPath: String, _ options: ORTSessionOptions,
+                                          _ data: any InferenceData, _ count: Int) throws -> [any SequenceGenerator]
+    /// Server's time-to-first-token bound (ns, p99).
+    public var serverTTFTLatencyNs: UInt64
+    /// Server's time-per-output-token bound (ns, p99).
+    public var serverTPOTLatencyNs: UInt64
+
+    public init(makeGenerators: @escaping @Sendable (ORTRuntime, String, ORTSessionOptions, any InferenceData, Int) throws
+                    -> [any SequenceGenerator],
+                serverTTFTLatencyNs: UInt64, serverTPOTLatencyNs: UInt64) {
+        self.makeGenerators = makeGenerators
+        self.serverTTFTLatencyNs = serverTTFTLatencyNs
+        self.serverTPOTLatencyNs = serverTPOTLatencyNs
+    }
+}
+
+/// The short training mode of `mlperf suite` for a benchmark whose full training would push the suite past ~20
+/// minutes on 2 cores: fewer epochs to a lower, clearly labelled target. The model it makes is served and judged as
+/// usual (accuracy ≥ 99 % of what that run reached); the benchmark's real target is unchanged.
+public struct SuiteTraining: Sendable {
+    public var maxEpochs: Int
+    public var target: Double
+    /// Said wherever the suite shows the result: `short mode: 1 epoch to BLEU ≥ 3 (the benchmark: BLEU ≥ 13)`.
+    public var label: String
+
+    public init(maxEpochs: Int, target: Double, label: String) {
+        self.maxEpochs = maxEpochs
+        self.target = target
+        self.label = label
+    }
+}
 
 /// What one in-process training run is asked to do.
 public struct TrainingRequest: Sendable {
@@ -138,6 +190,11 @@ public struct Benchmark: Sendable {
     /// detection (dlrm-v2, bert, retinanet/yolo are exempt from TEST04, whose same-sample queries also speed up a
     /// small model through the CPU caches).
     public var complianceTests: [String]
+    /// Set for a generative benchmark: how it is served (then `contract` only describes the encoder's input).
+    public var generative: GenerativeServing?
+    /// The shorter training `mlperf suite` runs by default when the full one would make the suite too long (the
+    /// full benchmark is `mlperf train NAME`, or `mlperf suite --full-training`); nil: the suite trains to the target.
+    public var suiteTraining: SuiteTraining?
 
     public init(name: String, aliases: [String] = [], area: String, label: String, data: DataSource?,
                 training: TrainingBenchmark?, contract: ModelContract, serverTargetLatencyNs: UInt64,
@@ -146,7 +203,8 @@ public struct Benchmark: Sendable {
                 scoreAccuracy: AccuracyScorer?,
                 swiftTrainer: SwiftTrainer? = nil,
                 pytorchScript: String? = nil, builtInModel: (@Sendable ([String: String]) throws -> String)? = nil,
-                referenceQuality: Double? = nil, complianceTests: [String] = ["TEST01", "TEST04"]) {
+                referenceQuality: Double? = nil, complianceTests: [String] = ["TEST01", "TEST04"],
+                generative: GenerativeServing? = nil, suiteTraining: SuiteTraining? = nil) {
         self.name = name
         self.aliases = aliases
         self.area = area
@@ -163,6 +221,8 @@ public struct Benchmark: Sendable {
         self.builtInModel = builtInModel
         self.referenceQuality = referenceQuality
         self.complianceTests = complianceTests
+        self.generative = generative
+        self.suiteTraining = suiteTraining
     }
 
     /// The quality an accuracy run is judged against by default: the training target, or the built-in model's

@@ -8,6 +8,7 @@ public enum BenchmarkRegistry {
         SentimentBenchmark.benchmark,
         ObjectDetectionBenchmark.benchmark,
         SpeechBenchmark.benchmark,
+        TranslationBenchmark.benchmark,
         TextDetectionBenchmark.benchmark,
         ResNet50Perf.benchmark,
     ]

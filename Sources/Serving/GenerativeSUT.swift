@@ -122,3 +122,50 @@ final class GenerationRunner: SampleRunner {
         }
     }
 }
+
+/// What a short untimed run of a `SequenceGenerator` found, to size LoadGen's queries for a generative benchmark
+/// (whose samples take very different times: the output length varies).
+public struct GenerativeCalibration: Sendable, Equatable {
+    public var samples: Int
+    /// Mean time to generate one sample, alone (ns).
+    public var meanSampleLatencyNs: UInt64
+    /// Mean time to the first token (ns).
+    public var meanFirstTokenNs: UInt64
+    /// Mean tokens generated per sample (the end-of-sequence token included).
+    public var meanTokens: Double
+    /// Samples per second on one worker.
+    public var throughput: Double { meanSampleLatencyNs == 0 ? 0 : 1e9 / Double(meanSampleLatencyNs) }
+
+    /// Generates samples spread evenly over `0..<sampleCount` (after one warm-up) until `budgetNanoseconds` have
+    /// passed and at least `minimumSamples` are done, or every sample is.
+    public static func measure(generator: any SequenceGenerator, sampleCount: Int, minimumSamples: Int = 8,
+                               budgetNanoseconds: UInt64 = 2_000_000_000) throws -> GenerativeCalibration {
+        precondition(sampleCount > 0, "calibration needs samples")
+        let output = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, generator.maxOutputTokens))
+        defer { output.deallocate() }
+        _ = try generator.generate(sample: 0, into: output, capacity: generator.maxOutputTokens) {}
+        // A stride coprime with the count visits every sample once before repeating, spread over the set.
+        var stride = max(1, sampleCount / 7 + 1)
+        while gcd(stride, sampleCount) != 1 { stride += 1 }
+        var index = 0, done = 0, tokens = 0
+        var totalNs: UInt64 = 0, firstNs: UInt64 = 0
+        let start = monotonicNanoseconds()
+        while done < sampleCount && (done < minimumSamples || monotonicNanoseconds() - start < budgetNanoseconds) {
+            let t0 = monotonicNanoseconds()
+            var first: UInt64 = 0
+            let (_, generated) = try generator.generate(sample: index, into: output, capacity: generator.maxOutputTokens) {
+                first = monotonicNanoseconds()
+            }
+            let t1 = monotonicNanoseconds()
+            totalNs += t1 - t0
+            firstNs += (first == 0 ? t1 : first) - t0
+            tokens += generated
+            done += 1
+            index = (index + stride) % sampleCount
+        }
+        return GenerativeCalibration(samples: done, meanSampleLatencyNs: totalNs / UInt64(done),
+                                     meanFirstTokenNs: firstNs / UInt64(done), meanTokens: Double(tokens) / Double(done))
+    }
+
+    private static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+}

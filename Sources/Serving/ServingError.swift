@@ -9,6 +9,9 @@ public enum ServingError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownBenchmark(String, known: [String])
     /// ORT failed while serving (samples were completed without data); the message is ORT's.
     case inferenceFailed(String)
+    /// A generative benchmark (its samples are answered by generated token sequences) was asked for what only a
+    /// benchmark served as tensors has: one ONNX model under a contract, or a KServe v2 request body.
+    case notTensorServed(benchmark: String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,10 @@ public enum ServingError: Error, Equatable, CustomStringConvertible, Sendable {
             return "unknown inference benchmark '\(name)' (known: \(known.joined(separator: ", ")))."
         case .inferenceFailed(let message):
             return "inference failed during the run: \(message)"
+        case .notTensorServed(let benchmark):
+            return "\(benchmark) is a generative benchmark (each sample is answered by generated tokens): it is served "
+                + "in process by `mlperf run \(benchmark)` (greedy decoding over its ONNX encoder and decoder), not as "
+                + "one tensor model (KServe v2, `mlperf bench inference`)."
         }
     }
 }

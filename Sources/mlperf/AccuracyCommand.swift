@@ -32,20 +32,22 @@ struct AccuracyCommand: ParsableCommand {
     @Argument(help: "The mlperf_log_accuracy.json of an accuracy-mode run.") var log: String
     @Option(help: "The FP32 reference quality (fraction; default: the quality target).") var referenceAccuracy: Double?
     @Option(help: "The benchmark's data directory (default: its environment variable, else the set-up's).") var dataDir: String?
+    @Option(help: "The model that answered (translation decodes its token ids with the vocabulary beside it; default: the one `mlperf suite` trained).") var model: String?
 
     func validate() throws {
         let bench = try BenchmarkRegistry.require(benchmark)
         guard bench.scoreAccuracy != nil else {
             throw ValidationError("\(bench.name) has untrained weights: performance only, no accuracy")
         }
-        if let r = referenceAccuracy, !(r > 0 && r <= 1) { throw ValidationError("--reference-accuracy must be in (0, 1]") }
+        if let r = referenceAccuracy, !(r > 0) { throw ValidationError("--reference-accuracy must be above 0 (on the metric's scale: a fraction, or BLEU 0-100)") }
     }
 
     func run() throws {
         let bench = try BenchmarkRegistry.require(benchmark)
         let report = try checkAccuracy(bench, log: log,
                                        referenceAccuracy: referenceAccuracy ?? bench.defaultReferenceQuality ?? 1,
-                                       dataDir: dataDir)
+                                       dataDir: dataDir,
+                                       modelPath: model ?? (try? bench.defaultModel(environment: ProcessInfo.processInfo.environment)))
         print(report.line)
         print(report.verdict)
         if !report.passed { throw ExitCode(1) }
@@ -53,9 +55,11 @@ struct AccuracyCommand: ParsableCommand {
 }
 
 /// Checks an accuracy log and writes accuracy.txt / accuracy.json beside it.
-func checkAccuracy(_ bench: Benchmark, log: String, referenceAccuracy: Double, dataDir: String?) throws -> AccuracyReport {
+/// `modelPath`: the model that answered, for a benchmark whose scorer needs files beside it (translation).
+func checkAccuracy(_ bench: Benchmark, log: String, referenceAccuracy: Double, dataDir: String?,
+                   modelPath: String? = nil) throws -> AccuracyReport {
     guard let score = bench.scoreAccuracy else { throw ServingError.performanceOnly(benchmark: bench.name) }
-    let report = try score(bench.dataDirectory(override: dataDir), log, referenceAccuracy)
+    let report = try score(bench.dataDirectory(override: dataDir), log, referenceAccuracy, modelPath)
     let dir = (log as NSString).deletingLastPathComponent
     try (report.line + "\n" + report.verdict + "\n").write(toFile: (dir.isEmpty ? "." : dir) + "/accuracy.txt", atomically: true, encoding: .utf8)
     var json: [String: Any] = ["benchmark": bench.name, "metric": report.metric, "value": report.value,

@@ -133,6 +133,7 @@ struct BenchInferenceCommand: ParsableCommand {
 
     private func benchmarkOne(_ bench: Benchmark, modelPath: String, runtime: ORTRuntime,
                               environment: [String: String]) throws -> (rows: [Row], json: JSONValue) {
+        if bench.generative != nil { throw ServingError.notTensorServed(benchmark: bench.name) }
         let options = ORTSessionOptions(intraOpThreads: threads)
         let classifier = try bench.loadModel(runtime: runtime, path: modelPath, options: options)
         let data = try benchData(bench, modelPath: modelPath)
@@ -295,7 +296,7 @@ struct BenchInferenceCommand: ParsableCommand {
             return SyntheticOrReal(qsl: qsl, provider: qsl)
         }
         let data = try bench.inferenceData(modelPath: modelPath)
-        return SyntheticOrReal(qsl: data.qsl, provider: data.provider)
+        return SyntheticOrReal(qsl: data.qsl, provider: try data.tensors(benchmark: bench.name))
     }
 
     /// The samples both sides serve.

@@ -302,6 +302,6 @@ struct BenchTrainingCommand: ParsableCommand {
         try run.run()
         fflush(nil)
         return try checkAccuracy(bench, log: out + "/mlperf_log_accuracy.json", referenceAccuracy: 1e-9,
-                                 dataDir: dataDir).value
+                                 dataDir: dataDir, modelPath: path).value
     }
 }

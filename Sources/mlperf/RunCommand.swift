@@ -126,6 +126,10 @@ struct RunCommand: ParsableCommand {
             return try runOverNetwork(bench: bench, scenario: scen, settings: settings, address: SUTAddress(parsing: sut),
                                       outDir: outDir, notes: confFile?.notes(kind: .userConf) ?? [], confSets: confSets)
         }
+        if let generative = bench.generative {
+            return try runGenerative(bench: bench, generative: generative, scenario: scen, settings: settings,
+                                     outDir: outDir, confNotes: confFile?.notes(kind: .userConf) ?? [], confSets: confSets)
+        }
         let modelPath = try model ?? bench.defaultModel(environment: environment)
         Console.err("loading ONNX Runtime …")
         let runtime = try ORTRuntime(environment: environment)
@@ -149,7 +153,7 @@ struct RunCommand: ParsableCommand {
                 Console.err("calibrating (untimed) …")
                 let indices = Array(0..<min(1024, data.qsl.performanceSampleCount))  // a realistic working set
                 try data.qsl.loadSamplesToRAM(indices)
-                let c = try Calibration.measure(model: classifier, provider: data.provider, loaded: indices,
+                let c = try Calibration.measure(model: classifier, provider: data.tensors(benchmark: bench.name), loaded: indices,
                                                 batch: configuration.maxBatch)
                 try data.qsl.unloadSamplesFromRAM(indices)
                 calibration = c
@@ -167,7 +171,7 @@ struct RunCommand: ParsableCommand {
         }
         overrides.apply(to: &settings)
 
-        let sut = try ORTSUT.make(scenario: scen, model: classifier, provider: data.provider,
+        let sut = try ORTSUT.make(scenario: scen, model: classifier, provider: data.tensors(benchmark: bench.name),
                                   configuration: configuration)
         let cancel = CancellationFlag()
         let pending = UncheckedBox(sut)  // discardPending is thread-safe

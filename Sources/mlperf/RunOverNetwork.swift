@@ -10,6 +10,7 @@ extension RunCommand {
     /// `mlperf run BENCH --sut kserve-v2:URL`: the benchmark's QSL and response encoding, a KServe v2 server's model.
     func runOverNetwork(bench: Benchmark, scenario scen: TestScenario, settings requested: TestSettings,
                         address: SUTAddress, outDir: String, notes: [String], confSets: (String) -> Bool) throws {
+        if bench.generative != nil { throw ServingError.notTensorServed(benchmark: bench.name) }
         var settings = requested
         let testMode = settings.mode
         let environment = ProcessInfo.processInfo.environment
@@ -24,7 +25,7 @@ extension RunCommand {
         }
         if !confSets("target_latency") { settings.serverTargetLatencyNs = bench.serverTargetLatencyNs }
         Console.err("connecting to \(address.baseURL) (KServe v2, model \(address.model ?? "")) …")
-        let sut = try KServeV2SUT(address: address, contract: bench.contract, provider: data.provider,
+        let sut = try KServeV2SUT(address: address, contract: bench.contract, provider: data.tensors(benchmark: bench.name),
                                   configuration: network.configuration, maxBatch: samplesPerRequest)
         defer { sut.shutdown() }
 

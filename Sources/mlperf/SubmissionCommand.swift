@@ -235,7 +235,8 @@ struct SubmissionAddCommand: ParsableCommand {
                 try RunCommand.parse(args).run()
                 fflush(nil)
             }
-            let acc = try checkAccuracy(bench, log: accDir + "/mlperf_log_accuracy.json", referenceAccuracy: reference, dataDir: nil)
+            let acc = try checkAccuracy(bench, log: accDir + "/mlperf_log_accuracy.json", referenceAccuracy: reference, dataDir: nil,
+                                        modelPath: modelPath)
             var perfDir = suitePerfDir
             var complianceRuns: [ComplianceRun] = []
             if compliance ?? (options.division != "open") {

@@ -9,8 +9,12 @@ import Training
 /// Maps `--impl NAME` to a benchmark's workload: `swift` (its in-process Swift reference) or `pytorch` (its PyTorch
 /// reference script under the project's interpreter). `onnxOutput` (with `{run}`/`{seed}` substituted by the harness
 /// for external commands) receives the trained model.
+/// `short`: `mlperf suite`'s short mode for the benchmark (PyTorch references only: `--max-epochs`, `--target`).
 func trainingWorkload(_ bench: Benchmark, impl: String, context: WorkloadContext, onnxOutput: String? = nil,
-                      dataDir: String? = nil) throws -> Workload {
+                      dataDir: String? = nil, short: SuiteTraining? = nil) throws -> Workload {
+    if short != nil && impl != "pytorch" {
+        throw ValidationError("\(bench.name): the suite's short training mode runs the PyTorch reference only")
+    }
     switch impl {
     case "pytorch":
         guard let script = bench.pytorchScript else {
@@ -23,6 +27,7 @@ func trainingWorkload(_ bench: Benchmark, impl: String, context: WorkloadContext
                          "--division", "{division}", "--platform", "{system}"]
         if bench.data != nil { arguments += ["--data-dir", bench.dataDirectory(override: dataDir)] }
         if let onnxOutput { arguments += ["--onnx-out", onnxOutput] }
+        if let short { arguments += ["--max-epochs", "\(short.maxEpochs)", "--target", "\(short.target)"] }
         return .command(ExternalCommand(arguments: arguments))
     case "swift":
         guard let trainer = bench.swiftTrainer else {
@@ -33,7 +38,7 @@ func trainingWorkload(_ bench: Benchmark, impl: String, context: WorkloadContext
         return .inProcess(name: "swift reference") { seed, logger, isCancelled in
             var r = request
             r.seed = seed
-            try trainer(r, logger, isCancelled)
+            _ = try trainer(r, logger, isCancelled)
         }
     default:
         throw ValidationError("unknown --impl '\(impl)' (known: swift, pytorch; or give --command \"...\")")

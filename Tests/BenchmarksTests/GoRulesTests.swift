@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Benchmarks
 
@@ -131,6 +132,83 @@ struct GoRulesTests {
         let exercised = "\(positions) positions, \(captures) captures, \(koBans) ko bans, \(suicides) suicide points"
         print("go rules vs GnuGo, shard \(shard): \(exercised); \(scored) games scored, \(judged) with seki")
         #expect(positions > 5_000 && captures > 500 && koBans > 10 && suicides > 100, "the games exercise the rules: \(exercised)")
+    }
+
+    @Test("the network's input planes agree with GnuGo: stones (list_stones), liberties of every stone (countlib), legal moves (all_legal); colour and last-move planes")
+    func featuresAgreeWithGnuGo() throws {
+        let engine = try GTPEngine(executable: Self.gnugo, arguments: [
+            "--mode", "gtp", "--boardsize", "9", "--level", "0", "--chinese-rules", "--never-resign", "--seed", "7"])
+        defer { engine.close() }
+        let n = 81
+        var planes = [Float](repeating: -1, count: GoFeatures.count(size: 9))
+        var positions = 0, ataris = 0
+        for game in 0..<12 {
+            try engine.send("clear_board")
+            var board = GoBoard(size: 9)
+            var last: GoBoard.Point?
+            var state = UInt64(game) &+ 77
+            for move in 0..<120 where board.consecutivePasses < 2 {
+                planes.withUnsafeMutableBufferPointer { GoFeatures.encode(&board, lastMove: last, into: $0.baseAddress!) }
+                positions += 1
+                let me = board.toPlay == .black ? "black" : "white", them = board.toPlay == .black ? "white" : "black"
+                let a = try engine.send(["list_stones \(me)", "list_stones \(them)", "all_legal \(me)"])
+                func plane(_ k: Int) -> Set<String> {
+                    Set((0..<n).filter { planes[k * n + $0] == 1 }.map { board.vertex(board.point(row: $0 / 9, column: $0 % 9)) })
+                }
+                #expect(plane(0) == Self.vertices(a[0]) && plane(1) == Self.vertices(a[1]), "game \(game) move \(move): stones")
+                #expect(plane(9) == Self.vertices(a[2]), "game \(game) move \(move): legal moves")
+                #expect(plane(2) == Set(board.points.filter { board[$0] == .empty }.map { board.vertex($0) }))
+                #expect(planes.allSatisfy { $0 == 0 || $0 == 1 })
+                // Liberty planes: each stone in exactly one of its colour's three, the one GnuGo's countlib says.
+                let stones = board.points.filter { board[$0] != .empty }
+                let counts = try engine.send(stones.map { "countlib \(board.vertex($0))" }).map { Int($0) ?? -1 }
+                for (p, libs) in zip(stones, counts) {
+                    let i = GoFeatures.moveIndex(p, on: board)
+                    let base = board[p] == board.toPlay ? 3 : 6
+                    let expected = base + min(libs, 3) - 1
+                    #expect((3...8).filter { planes[$0 * n + i] == 1 } == [expected],
+                            "game \(game) move \(move): \(board.vertex(p)) has \(libs) liberties")
+                    if libs == 1 { ataris += 1 }
+                }
+                #expect((0..<n).allSatisfy { planes[10 * n + $0] == (board.toPlay == .black ? 1 : 0) })
+                #expect((0..<n).filter { planes[11 * n + $0] == 1 } == (last.map { [GoFeatures.moveIndex($0, on: board)] } ?? []))
+                // Random moves for the first 30, then GnuGo's.
+                if move < 30 {
+                    let legal = board.points.filter { board.isLegal($0) }
+                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    let p = legal[Int((state >> 33) % UInt64(legal.count))]
+                    _ = board.play(p)
+                    last = p
+                    try engine.send("play \(me) \(board.vertex(p))")
+                } else {
+                    let answer = try engine.send("genmove \(me)").uppercased()
+                    if answer == "PASS" { board.pass(); last = nil } else {
+                        let p = try #require(board.point(vertex: answer))
+                        _ = board.play(p)
+                        last = p
+                    }
+                }
+            }
+        }
+        #expect(positions > 600 && ataris > 100, "\(positions) positions, \(ataris) stones in atari")
+    }
+
+    @Test("GnuGo game files: a move that is not legal is one error naming the file, the line and the move")
+    func gameFileErrors() throws {
+        let dir = try Scratch.directory("go-games")
+        let good = #"{"game":0,"level":1,"opening":2,"moves":["E5","D5","pass","pass"],"score":"B+1.0"}"#
+        try (good + "\n").write(to: dir.appendingPathComponent("heldout.jsonl"), atomically: true, encoding: .utf8)
+        let games = try GoGames.load(directory: dir.path, name: "heldout", hint: "make it")
+        let (planes, moves) = games.positions()
+        #expect(moves == [81, 81] && planes.count == 2 * GoFeatures.count(size: 9))
+        let bad = #"{"game":1,"level":1,"opening":2,"moves":["E5","E5"],"score":"0"}"#
+        try (good + "\n" + bad + "\n").write(to: dir.appendingPathComponent("bootstrap.jsonl"), atomically: true, encoding: .utf8)
+        #expect { try GoGames.load(directory: dir.path, name: "bootstrap", hint: "make it") } throws: { error in
+            "\(error)".contains("bootstrap.jsonl:2") && "\(error)".contains("move 2 (E5)")
+        }
+        #expect { try GoGames.load(directory: dir.path, name: "missing", hint: "run scripts/setup.sh") } throws: { error in
+            "\(error)".contains("missing.jsonl") && "\(error)".contains("run scripts/setup.sh")
+        }
     }
 
     @Test("ko, suicide, capture and scoring on hand-made positions")

@@ -131,7 +131,7 @@ struct SpeechTests {
         let log = Scratch.file("speech-bad-log.json")
         try #"[{"seq_id": 0, "qsl_idx": 0, "data": "0100000063000000"}]"#.write(toFile: log, atomically: true, encoding: .utf8)
         let score = try #require(SpeechBenchmark.benchmark.scoreAccuracy)
-        let report = try score(SpeechBenchmark.data.directory(), log, 0.3)
+        let report = try score(SpeechBenchmark.data.directory(), log, 0.3, nil)
         #expect(report.undecodable == 1 && report.missing == 399 && !report.passed)
         #expect(report.extras.first { $0.name == "WER" }?.value == 1.0, "\(report.extras)")
         #expect(report.value == 0)

@@ -10,7 +10,7 @@ class AccuracyLogError(Exception):
 
 def read_accuracy_log(path, response_bytes, what):
     """MLPerf LoadGen's mlperf_log_accuracy.json → {qsl_idx: response bytes} (a repeated qsl_idx: its first
-    response). Every response must be `response_bytes` long (`what` names it in the error)."""
+    response). Every response must be `response_bytes` long (`what` names it in the error); None: any length."""
     try:
         with open(path) as f:
             entries = json.load(f)
@@ -28,7 +28,7 @@ def read_accuracy_log(path, response_bytes, what):
             raw = bytes.fromhex(e["data"])
         except (KeyError, TypeError, ValueError):
             raise AccuracyLogError(f"{path}: response {n} has no integer qsl_idx and hex data") from None
-        if len(raw) != response_bytes:
+        if response_bytes is not None and len(raw) != response_bytes:
             raise AccuracyLogError(f"{path}: response {n} (qsl_idx {q}) has {len(raw)} bytes, expected "
                                    f"{response_bytes} ({what})")
         rows.setdefault(q, raw)

@@ -124,7 +124,7 @@ public struct DetectionSet: Sendable {
 final class DetectionInference: InferenceData {
     let tensors: TensorQSL
     var qsl: any QuerySampleLibrary { tensors }
-    var provider: any SampleProvider { tensors }
+    var provider: (any SampleProvider)? { tensors }
 
     init(set: DetectionSet, name: String) { tensors = set.tensorQSL(name: name) }
 }

@@ -21,7 +21,7 @@ extension FashionMNISTBenchmark {
         contract: .classifier(sampleShape: [1, 28, 28], input: onnxInputName, output: onnxOutputName),
         serverTargetLatencyNs: 10_000_000,
         loadInference: { directory, _ in try FashionMNISTInference(directory: directory) },
-        scoreAccuracy: { directory, log, reference in
+        scoreAccuracy: { directory, log, reference, _ in
             let test = try FashionMNIST.load(.test, directory: directory)
             return try AccuracyCheck.fashionMNIST(log: log, labels: test.labels, referenceAccuracy: reference)
         },
@@ -40,7 +40,7 @@ extension FashionMNISTBenchmark {
 final class FashionMNISTInference: InferenceData {
     let fashion: FashionMNISTQSL
     var qsl: any QuerySampleLibrary { fashion }
-    var provider: any SampleProvider { fashion }
+    var provider: (any SampleProvider)? { fashion }
 
     init(directory: String) throws { fashion = try FashionMNISTQSL(directory: directory) }
 }

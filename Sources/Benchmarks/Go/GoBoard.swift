@@ -181,6 +181,13 @@ public struct GoBoard: Sendable {
         return Double(black - white) - komi
     }
 
+    /// Liberties of the string at `p`, counted up to `limit` (a count of `limit` means "at least `limit`").
+    /// - Precondition: `p` holds a stone.
+    public mutating func liberties(at p: Point, upTo limit: Int = Int.max) -> Int {
+        precondition(cells[p] == .black || cells[p] == .white, "liberties of an empty or off-board point")
+        return libertiesCount(of: p, upTo: limit, treatingAsFilled: nil)
+    }
+
     /// The string containing `p` into `group`.
     private mutating func collectGroup(_ p: Point) {
         generation &+= 1

@@ -41,7 +41,7 @@ public enum NCFBenchmark {
         label: "NeuMF on MovieLens ml-latest-small (trained here, exported to ONNX)", data: data, training: training,
         contract: contract, serverTargetLatencyNs: 10_000_000,
         loadInference: { directory, _ in try NCFInference(movieLens: MovieLens.load(directory: directory, hint: data.missingHint)) },
-        scoreAccuracy: { directory, log, reference in
+        scoreAccuracy: { directory, log, reference, _ in
             let users = try MovieLens.load(directory: directory, hint: data.missingHint).userCount
             return hitRate(try AccuracyCheck.read(log: log, sampleCount: users), referenceAccuracy: reference)
         },
@@ -70,7 +70,7 @@ final class NCFInference: InferenceData {
     let movieLens: MovieLens
     let tensors: TensorQSL
     var qsl: any QuerySampleLibrary { tensors }
-    var provider: any SampleProvider { tensors }
+    var provider: (any SampleProvider)? { tensors }
 
     init(movieLens: MovieLens) {
         self.movieLens = movieLens

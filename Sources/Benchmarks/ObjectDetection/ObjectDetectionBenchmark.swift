@@ -49,7 +49,7 @@ public enum ObjectDetectionBenchmark {
         label: "CenterNet-style detector on Fashion-MNIST scenes (trained here, exported to ONNX)", data: data,
         training: training, contract: contract, serverTargetLatencyNs: 50_000_000,
         loadInference: { directory, _ in DetectionInference(set: try load(directory), name: "object-detection-scenes") },
-        scoreAccuracy: { directory, log, reference in
+        scoreAccuracy: { directory, log, reference, _ in
             let set = try load(directory, images: false)
             return set.score(try AccuracyCheck.read(log: log, sampleCount: set.count), referenceAccuracy: reference)
         },

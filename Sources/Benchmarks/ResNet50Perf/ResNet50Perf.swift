@@ -71,6 +71,6 @@ extension ResNet50Perf {
 final class ResNet50PerfInference: InferenceData {
     let synthetic: SyntheticQSL
     var qsl: any QuerySampleLibrary { synthetic }
-    var provider: any SampleProvider { synthetic }
+    var provider: (any SampleProvider)? { synthetic }
     init(qsl: SyntheticQSL) { synthetic = qsl }
 }

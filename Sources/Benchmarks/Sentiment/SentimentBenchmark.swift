@@ -39,7 +39,7 @@ public enum SentimentBenchmark {
             let vocabulary = try SentimentVocabulary.read(path: SentimentVocabulary.path(forModel: model))
             return try SentimentInference(foods: foods, vocabulary: vocabulary)
         },
-        scoreAccuracy: { directory, log, reference in
+        scoreAccuracy: { directory, log, reference, _ in
             let labels = try FineFoods.load(directory: directory, hint: data.missingHint).testLabels
             return AccuracyCheck.classification(try AccuracyCheck.read(log: log, sampleCount: labels.count),
                                                 labels: labels, classCount: 2, referenceAccuracy: reference)
@@ -58,7 +58,7 @@ final class SentimentInference: InferenceData {
     let labels: [Int]
     let tensors: TensorQSL
     var qsl: any QuerySampleLibrary { tensors }
-    var provider: any SampleProvider { tensors }
+    var provider: (any SampleProvider)? { tensors }
 
     init(foods: FineFoods, vocabulary: SentimentVocabulary) throws {
         guard vocabulary.sequenceLength == SentimentBenchmark.sequenceLength else {

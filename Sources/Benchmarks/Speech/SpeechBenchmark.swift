@@ -50,7 +50,7 @@ public enum SpeechBenchmark {
             let corpus = try SpeechCorpus.load(directory: directory, stem: "test", hint: data.missingHint)
             return SpeechInference(corpus: corpus)
         },
-        scoreAccuracy: { directory, log, reference in
+        scoreAccuracy: { directory, log, reference, _ in
             let corpus = try SpeechCorpus.load(directory: directory, stem: "test", hint: data.missingHint, audio: false)
             return score(try AccuracyCheck.read(log: log, sampleCount: corpus.count), corpus: corpus,
                          referenceWER: reference)
@@ -156,7 +156,7 @@ public struct SpeechCorpus: Sendable {
 final class SpeechInference: InferenceData {
     let tensors: TensorQSL
     var qsl: any QuerySampleLibrary { tensors }
-    var provider: any SampleProvider { tensors }
+    var provider: (any SampleProvider)? { tensors }
 
     init(corpus: SpeechCorpus) {
         let size = LogMel.mels * LogMel.frames

@@ -43,7 +43,7 @@ public enum TextDetectionBenchmark {
         name: name, area: area, label: "PP-OCRv4 text detector (real pretrained weights) on rendered words",
         data: data, training: nil, contract: contract, serverTargetLatencyNs: 250_000_000,
         loadInference: { directory, _ in try TextDetectionInference(set: RenderedWords.load(directory: directory)) },
-        scoreAccuracy: { directory, log, reference in
+        scoreAccuracy: { directory, log, reference, _ in
             let set = try RenderedWords.load(directory: directory, images: false)
             return score(try AccuracyCheck.read(log: log, sampleCount: set.count), truth: set.boxes,
                          referenceAccuracy: reference)
@@ -134,7 +134,7 @@ struct RenderedWords {
 final class TextDetectionInference: InferenceData {
     let tensors: TensorQSL
     var qsl: any QuerySampleLibrary { tensors }
-    var provider: any SampleProvider { tensors }
+    var provider: (any SampleProvider)? { tensors }
 
     init(set: RenderedWords) {
         let side = TextDetectionBenchmark.side, plane = side * side

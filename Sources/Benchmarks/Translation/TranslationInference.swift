@@ -4,7 +4,7 @@ import Serving
 
 /// The translation test set for LoadGen: the test pairs' English encoded with the model's vocabulary (all in RAM:
 /// loading is a no-op), and a `SequenceGenerator` per SUT worker that translates sample `i` greedily.
-public final class TranslationInference: QuerySampleLibrary {
+public final class TranslationInference: QuerySampleLibrary, InferenceData {
     public let name = "translation-libreoffice-help-en-de"
     public let sources: [[Int32]]
     public let references: [String]
@@ -15,6 +15,10 @@ public final class TranslationInference: QuerySampleLibrary {
         sources = pairs.pairs.map { Array(tokenizer.encode($0.en).prefix(TranslationModel.maxSourceTokens)) }
         references = pairs.pairs.map(\.de)
     }
+
+    public var qsl: any QuerySampleLibrary { self }
+    /// None: the generators read `sources` themselves.
+    public var provider: (any SampleProvider)? { nil }
 
     public func loadSamplesToRAM(_ indices: [Int]) throws {}
     public func unloadSamplesFromRAM(_ indices: [Int]) throws {}
