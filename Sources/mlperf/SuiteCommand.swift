@@ -295,6 +295,13 @@ struct SuiteCommand: ParsableCommand {
             "unit": metric["unit"] ?? "", "result": j["result"] ?? "?", "reasons": reasons,
             "failed_rules": rules.compactMap { $0["rule"] as? String }, "accuracy": accuracy.value, "logs": dir]
         if let qps = (j["effective_settings"] as? [String: Any])?["target_qps"] as? Double { out["target_qps"] = qps }
+        // A generative benchmark's serving.json has tokens per second beside samples per second.
+        if let data = FileManager.default.contents(atPath: dir + "/serving.json"),
+           let serving = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let tokens = serving["tokens_per_second"] as? Double, let samples = serving["samples_per_second"] as? Double {
+            out["tokens_per_second"] = tokens
+            out["samples_per_second"] = samples
+        }
         return out
     }
 
@@ -314,6 +321,9 @@ struct SuiteCommand: ParsableCommand {
                                                     $0.value, $0.passed ? "(PASS)" : "(FAIL)") } ?? "-"
             t += cell(name, nameWidth) + cell(r["area"] as? String ?? "", 22) + cell(r["scenario"] as? String ?? "", 14)
                 + cell(r["metric"] as? String ?? "", 30) + cell(value, 20) + cell(r["result"] as? String ?? "", 9) + acc + "\n"
+            if let tokens = r["tokens_per_second"] as? Double, let samples = r["samples_per_second"] as? Double {
+                t += String(format: "    ↳ %.1f samples/s, %.1f output tokens/s over the run\n", samples, tokens)
+            }
             for reason in r["reasons"] as? [String] ?? [] { t += "    ↳ \(reason)\n" }
             if let note = r["note"] as? String { t += "    ↳ \(note)\n" }
         }

@@ -115,6 +115,20 @@ import Testing
         #expect(r.filesChecked == ["training_swift-1.0/common", "training_swift-1.0/closed_common", "training_swift-1.0/closed_fashion_mnist"])
     }
 
+    @Test("the suite's short mode waives the quality target's at-least-one check, and nothing else")
+    func waivedTargetCheck() {
+        let short = Fixtures.fashion(evals: [0.5, 0.6])
+        let waived = ComplianceOptions(waivedAtLeastOneChecks: ["eval_accuracy"])
+        let strict = check(short)
+        #expect(!strict.isCompliant && strict.errors.contains { $0.key == "eval_accuracy" && ($0.expected ?? "").contains("0.9") })
+        let r = ComplianceChecker(ruleset: "swift-1.0", options: waived).check(MLLogParser.parse(short.text))
+        #expect(r.isCompliant, "\(r.messages)")
+        // The other rules still apply.
+        let wrongBatch = ComplianceChecker(ruleset: "swift-1.0", options: waived)
+            .check(MLLogParser.parse(Fixtures.fashion(evals: [0.5], batch: 128).text))
+        #expect(!wrongBatch.isCompliant && wrongBatch.errors.contains { $0.key == "global_batch_size" })
+    }
+
     @Test func closedHyperParametersAreFixed() {
         let r = check(Fixtures.fashion(batch: 128))
         #expect(!r.isCompliant)

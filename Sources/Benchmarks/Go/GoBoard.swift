@@ -181,6 +181,22 @@ public struct GoBoard: Sendable {
         return Double(black - white) - komi
     }
 
+    /// Makes this board the position of `other` (same size) without allocating: the search resets its scratch board
+    /// to the root this way once per simulation.
+    /// - Precondition: `other.size == size`.
+    public mutating func assign(from other: GoBoard) {
+        precondition(other.size == size, "assign from a \(other.size)×\(other.size) board to a \(size)×\(size) one")
+        cells.withUnsafeMutableBufferPointer { dst in
+            other.cells.withUnsafeBufferPointer { src in dst.baseAddress!.update(from: src.baseAddress!, count: src.count) }
+        }
+        toPlay = other.toPlay
+        koPoint = other.koPoint
+        capturedByBlack = other.capturedByBlack
+        capturedByWhite = other.capturedByWhite
+        consecutivePasses = other.consecutivePasses
+        moveCount = other.moveCount
+    }
+
     /// Liberties of the string at `p`, counted up to `limit` (a count of `limit` means "at least `limit`").
     /// - Precondition: `p` holds a stone.
     public mutating func liberties(at p: Point, upTo limit: Int = Int.max) -> Int {
