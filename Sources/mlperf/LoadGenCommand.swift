@@ -50,7 +50,7 @@ struct LoadGenCommand: ParsableCommand {
     @OptionGroup var overrides: SettingsOverrides
     @Option(help: "Override max_duration_ms.") var maxDurationMs: UInt64?
     @Flag(help: "Server: coalesce due queries into one issue call.") var coalesce = false
-    @Option(help: "Watchdog: seconds to wait for outstanding samples after the last issue.") var watchdogS: Int = 60
+    @Option(help: "Watchdog: seconds to wait for outstanding samples while none completes (from the last issue, then from each completion).") var watchdogS: Int = 60
     @Flag(help: "Do not print the summary.") var quiet = false
     @OptionGroup(title: "OpenAI-API SUT") var llm: OpenAIRunOptions
     @OptionGroup var network: NetworkOptions

@@ -176,6 +176,17 @@ func runTest(_ sut: any SystemUnderTest, _ s: TestSettings, total: Int = 256, pe
         #expect(r.errors.contains { $0.contains("watchdog") })
     }
 
+    @Test("the watchdog counts from the latest completion: a slow SUT that keeps completing finishes an Offline accuracy query longer than the watchdog")
+    func aSlowButProgressingSUTIsNotCutOff() throws {
+        var s = quick(.offline)
+        s.mode = .accuracyOnly
+        let sut = SleepSUT(serviceMicroseconds: 20_000, workers: 1)  // 40 samples: ~0.8 s, watchdog 0.3 s
+        defer { sut.shutdown() }
+        let (r, _) = try runTest(sut, s, total: 40, perf: 40) { $0.completionTimeoutNs = 300_000_000 }
+        #expect(r.errors.isEmpty, "\(r.errors)")
+        #expect(r.accuracyLoggedSamples == 40)
+    }
+
     @Test func aStalledSingleStreamQueryEndsTheRun() throws {
         let (r, _) = try runTest(StallingSUT(limit: 10), quick(.singleStream)) { $0.completionTimeoutNs = 200_000_000 }
         let p = try #require(r.performance)

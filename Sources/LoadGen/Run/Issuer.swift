@@ -190,19 +190,30 @@ struct Issuer {
         return true
     }
 
-    /// After issuing: wait for every issued sample, until `max_duration` (if set) or the watchdog.
+    /// After issuing: wait for every issued sample, until `max_duration` (if set) or the watchdog: no sample
+    /// completed for `completionTimeoutNs` (counted from the last issue, then from the latest completion, so a slow
+    /// SUT that keeps completing — a translator working through an Offline accuracy query — is never cut off, and
+    /// one that hangs is).
     private func waitForCompletion(_ out: inout IssueOutcome) {
         let target = Int64(out.samplesIssued)
-        var deadline = saturatingSum(out.lastIssueNs, completionTimeoutNs)
-        if maxDurationNs > 0 && kind == .performance { deadline = min(deadline, out.startNs + maxDurationNs) }
-        if out.endReason == .cancelled { deadline = min(deadline, lg_now_ns() + 1_000_000_000) }
+        var watchdog = saturatingSum(out.lastIssueNs, completionTimeoutNs)
+        var hard = Int64.max
+        if maxDurationNs > 0 && kind == .performance { hard = out.startNs + maxDurationNs }
+        if out.endReason == .cancelled { hard = min(hard, lg_now_ns() + 1_000_000_000) }
+        var completed = completer.counter(.completed)
         // Blocked on the completer's futex; every 10 ms (or at the deadline) the watchdog and Ctrl-C are checked.
-        while !completer.waitCompleted(atLeast: target, timeoutNs: max(1, min(10_000_000, deadline - lg_now_ns()))) {
+        while !completer.waitCompleted(atLeast: target,
+                                       timeoutNs: max(1, min(10_000_000, min(watchdog, hard) - lg_now_ns()))) {
             let now = lg_now_ns()
-            if now > deadline { out.waitTimedOut = true; return }
+            let done = completer.counter(.completed)
+            if done > completed {
+                completed = done
+                watchdog = saturatingSum(now, completionTimeoutNs)
+            }
+            if now > min(watchdog, hard) { out.waitTimedOut = true; return }
             if out.endReason != .cancelled && cancellation?.isCancelled == true {
                 out.endReason = .cancelled
-                deadline = min(deadline, now + 1_000_000_000)
+                hard = min(hard, now + 1_000_000_000)
             }
         }
     }

@@ -209,7 +209,7 @@ struct TestRun {
             let capture = AccuracyCapture(logAll: true, probability: 1, offset: 0, values: [])
             let (outcome, completer) = issue(plan, e, kind: .accuracy, capture: capture, phase: "accuracy")
             if outcome.waitTimedOut || outcome.endReason == .completionTimeout {
-                detail.error("error_runtime", "Accuracy run: the SUT did not complete all \(outcome.samplesIssued) issued samples before the watchdog (\(options.completionTimeoutNs / 1_000_000_000) s).")
+                detail.error("error_runtime", "Accuracy run: the SUT did not complete all \(outcome.samplesIssued) issued samples before the watchdog (\(options.completionTimeoutNs / 1_000_000_000) s without a completion).")
             }
             reportResponseErrors(completer)
             var lastCompletion = outcome.startNs
@@ -314,7 +314,7 @@ struct TestRun {
             detail.error("error_runtime", "Ending early: the SUT did not complete the outstanding query within \(options.completionTimeoutNs / 1_000_000_000) s.")
         }
         if o.waitTimedOut {
-            detail.error("error_runtime", "The SUT did not complete all issued samples before \(e.maxDurationMs > 0 ? "max_duration" : "the watchdog (\(options.completionTimeoutNs / 1_000_000_000) s after the last issue)").")
+            detail.error("error_runtime", "The SUT did not complete all issued samples before \(e.maxDurationMs > 0 ? "max_duration" : "the watchdog (\(options.completionTimeoutNs / 1_000_000_000) s without a completion)").")
         }
     }
 

@@ -48,7 +48,8 @@ public struct RunOptions: Sendable {
     public var auditConfigPath: String? = "audit.config"
     /// Model name used for audit/user conf lookups and in results.json.
     public var model: String = "*"
-    /// How long to wait for outstanding samples after the last issue when `max_duration_ms` is 0 (watchdog).
+    /// The watchdog when `max_duration_ms` is 0: how long to wait for outstanding samples while none completes
+    /// (counted from the last issue, then from each completion).
     public var completionTimeoutNs: Int64 = 60_000_000_000
     public var cancellation: CancellationFlag?
     /// Called about every `progressIntervalMs` from a monitor thread.
