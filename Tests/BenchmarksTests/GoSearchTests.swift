@@ -1,5 +1,7 @@
 import Datasets
 import Foundation
+import ONNXRuntime
+import TestSupport
 import Testing
 @testable import Benchmarks
 
@@ -101,5 +103,68 @@ struct GoSearchTests {
         // Standard errors: the mean's is √(k/n); the variance's about √((2k² + 6k)/n) (the fourth moment of Gamma).
         #expect(abs(mean - shape) < 5 * (shape / Double(n)).squareRoot(), "mean \(mean)")
         #expect(abs(variance - shape) < 5 * ((2 * shape * shape + 6 * shape) / Double(n)).squareRoot(), "variance \(variance)")
+    }
+
+    /// A small random-weight policy/value network in the contract's shape (`board` [N,12,9,9] → `policy` [N,82],
+    /// `value` [N,1]), exported by torch once per test process.
+    static let randomNetwork: Result<String, Error> = Result {
+        let path = try Scratch.directory("go-net").appendingPathComponent("random.onnx").path
+        _ = try Python.run("""
+        import sys, torch
+        torch.manual_seed(0)
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = torch.nn.Conv2d(12, 16, 3, padding=1)
+                self.policy = torch.nn.Linear(16 * 81, 82)
+                self.value = torch.nn.Linear(16 * 81, 1)
+            def forward(self, board):
+                h = torch.relu(self.conv(board)).flatten(1)
+                return self.policy(h), torch.tanh(self.value(h))
+        torch.onnx.export(Net().eval(), torch.zeros(1, 12, 9, 9), sys.argv[1], input_names=["board"],
+                          output_names=["policy", "value"], dynamic_axes={"board": {0: "N"}, "policy": {0: "N"},
+                          "value": {0: "N"}}, opset_version=13)
+        """, arguments: [path], interpreter: Python.project)
+        return path
+    }
+
+    static func network() throws -> GoNetwork {
+        try GoNetwork(runtime: try ORTRuntime(environment: ProcessInfo.processInfo.environment),
+                      modelPath: try randomNetwork.get(), options: ORTSessionOptions(intraOpThreads: 1))
+    }
+
+    @Test("self-play over the ONNX network: one example per move, visit distributions that sum to 1, outcomes that follow the score")
+    func selfPlay() throws {
+        let play = GoSelfPlay(settings: .init(simulations: 16, maxMoves: 120))
+        var random = SplitMix64(seed: 3)
+        let game = try play.play(evaluator: try Self.network(), random: &random)
+        #expect(game.positions == game.moves.count && game.positions > 0)
+        #expect(game.planes.count == game.positions * GoFeatures.count(size: 9))
+        #expect(game.policies.count == game.positions * 82)
+        for k in 0..<game.positions {
+            let sum = game.policies[(k * 82)..<(k * 82 + 82)].reduce(0, +)
+            #expect(abs(sum - 1) < 1e-5)
+            #expect(game.policies[k * 82 + game.moves[k]] > 0, "the move played was searched")
+        }
+        let ended = game.moves.count == 120 || game.moves.suffix(2) == [81, 81]
+        #expect(ended, "\(game.moves.suffix(4))")
+        // Black moves at even positions: its outcome is +1 exactly when black's score is positive.
+        #expect(game.outcomes[0] == (game.score > 0 ? 1 : -1))
+        if game.positions > 1 { #expect(game.outcomes[1] == -game.outcomes[0]) }
+    }
+
+    @Test("games against GnuGo over GTP: every move legal for both, colours alternate, GnuGo's final score decides")
+    func versusGnuGo() throws {
+        let net = try Self.network()
+        for simulations in [0, 8] {
+            let match = GnuGoMatch(level: 0, simulations: simulations, maxMoves: 120)
+            let games = try match.play(0..<2, evaluator: net, seed: 11)
+            #expect(games.map(\.weAreBlack) == [true, false])
+            for g in games {
+                let blackWon = g.score.hasPrefix("B+")
+                #expect(g.score.hasPrefix("B+") || g.score.hasPrefix("W+"), "\(g.score)")
+                #expect(g.won == (blackWon == g.weAreBlack) && g.moves > 2)
+            }
+        }
     }
 }
