@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mlperf", targets: ["mlperf"]),
+        .executable(name: "go-selfplay", targets: ["go-selfplay"]),
         .library(name: "LoadGen", targets: ["LoadGen"]),
         .library(name: "MLLog", targets: ["MLLog"]),
         .library(name: "Training", targets: ["Training"]),
@@ -70,6 +71,11 @@ let package = Package(
                 "ProjectEnvironment", "Submission", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The rules-side helper of the Go reference trainer (references/pytorch/train_go.py): positions, self-play,
+        // games against GnuGo.
+        .executableTarget(name: "go-selfplay", dependencies: [
+            "Benchmarks", "Datasets", "ONNXRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Counts LoadGen's heap allocations under the malloc interposer (run by LoadGenTests with LD_PRELOAD).
         .executableTarget(name: "loadgen-alloc-probe", dependencies: [
             "LoadGen", .product(name: "MallocInterposerSwift", package: "malloc-interposer"),

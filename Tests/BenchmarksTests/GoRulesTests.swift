@@ -199,8 +199,9 @@ struct GoRulesTests {
         let good = #"{"game":0,"level":1,"opening":2,"moves":["E5","D5","pass","pass"],"score":"B+1.0"}"#
         try (good + "\n").write(to: dir.appendingPathComponent("heldout.jsonl"), atomically: true, encoding: .utf8)
         let games = try GoGames.load(directory: dir.path, name: "heldout", hint: "make it")
-        let (planes, moves) = games.positions()
+        let (planes, moves, outcomes) = games.positions()
         #expect(moves == [81, 81] && planes.count == 2 * GoFeatures.count(size: 9))
+        #expect(outcomes == [1, -1], "B+1.0: black (to play at the first GnuGo move) won")
         let bad = #"{"game":1,"level":1,"opening":2,"moves":["E5","E5"],"score":"0"}"#
         try (good + "\n" + bad + "\n").write(to: dir.appendingPathComponent("bootstrap.jsonl"), atomically: true, encoding: .utf8)
         #expect { try GoGames.load(directory: dir.path, name: "bootstrap", hint: "make it") } throws: { error in

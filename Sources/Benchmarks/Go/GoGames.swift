@@ -58,12 +58,16 @@ public struct GoGames: Sendable {
     }
 
     /// The positions before each GnuGo move (the random openings are skipped): their feature planes
-    /// (`GoFeatures`, `positions × planeCount × 81` floats) and the move GnuGo played there (policy index, 81 = pass).
-    public func positions() -> (planes: [Float], moves: [Int32]) {
+    /// (`GoFeatures`, `positions × planeCount × 81` floats), the move GnuGo played there (policy index, 81 = pass),
+    /// and the game's outcome for the side to play (+1 when GnuGo's `final_score` names its colour, −1 when it names
+    /// the other, 0 for a draw).
+    public func positions() -> (planes: [Float], moves: [Int32], outcomes: [Float]) {
         let per = GoFeatures.count(size: size)
         var planes: [Float] = []
         var moves: [Int32] = []
+        var outcomes: [Float] = []
         for game in games {
+            let blackResult: Float = game.score.hasPrefix("B+") ? 1 : game.score.hasPrefix("W+") ? -1 : 0
             var board = GoBoard(size: size)
             var last: GoBoard.Point?
             for (k, move) in game.moves.enumerated() {
@@ -73,10 +77,11 @@ public struct GoGames: Sendable {
                     planes.withUnsafeMutableBufferPointer { GoFeatures.encode(&board, lastMove: last, into: $0.baseAddress! + start) }
                     let p = board.point(vertex: move)
                     moves.append(Int32(p.map { GoFeatures.moveIndex($0, on: board) } ?? size * size))
+                    outcomes.append(board.toPlay == .black ? blackResult : -blackResult)
                 }
                 last = Self.apply(move, to: &board).point  // legal: `load` checked every move
             }
         }
-        return (planes, moves)
+        return (planes, moves, outcomes)
     }
 }

@@ -78,9 +78,11 @@ public enum TranslationBenchmark {
                               referenceAccuracy: referenceBLEU)
     }
 
-    /// Server judges token latencies (MLPerf's `use_token_latencies`): TTFT ≤ 500 ms and TPOT ≤ 20 ms at the 99th
-    /// percentile. A token takes ~1 ms on one core here, but TTFT counts the wait behind whole translations in the
-    /// queue (docs/benchmarks.md, "Generative benchmarks"); MLPerf's LLM bounds are 2 s / 200 ms (llama2-70b) and
+    /// Server judges token latencies (MLPerf's `use_token_latencies`): TTFT ≤ 1 s and TPOT ≤ 20 ms at the 99th
+    /// percentile. A token takes ~1 ms on one core here, but TTFT counts the wait in a FIFO queue behind whole
+    /// translations, whose times are heavy-tailed (a degenerate output runs to 2n + 10 tokens at O(T²) with full
+    /// recomputation: up to ~0.6 s); measured p99 TTFT 0.31–0.38 s at 0.15–0.3 of one worker's throughput on this
+    /// 2-core VM (docs/benchmarks.md, "Generative benchmarks"). MLPerf's LLM bounds: 2 s / 200 ms (llama2-70b),
     /// 0.5 s / 30 ms (llama3.1-8b-interactive).
     public static let generative = GenerativeServing(
         makeGenerators: { runtime, modelPath, options, data, count in
@@ -92,7 +94,7 @@ public enum TranslationBenchmark {
                 inference.generator(model: try model(runtime: runtime, path: modelPath, options: options, tokenizer: tokenizer))
             }
         },
-        serverTTFTLatencyNs: 500_000_000, serverTPOTLatencyNs: 20_000_000)
+        serverTTFTLatencyNs: 1_000_000_000, serverTPOTLatencyNs: 20_000_000)
 
     public static let benchmark = Benchmark(
         name: name, aliases: training.aliases, area: area,
