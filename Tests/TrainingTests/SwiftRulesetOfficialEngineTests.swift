@@ -18,7 +18,7 @@ import Testing
             return c
         }
         let ncf = real("ncf"), sentiment = real("sentiment"), detection = real("object-detection"),
-            speech = real("speech")
+            speech = real("speech"), translation = real("translation")
         func open(_ b: LogBuilder) -> LogBuilder { b.swapText("\"value\": \"closed\"", "\"value\": \"open\"") }
         return [
             ("pass", base, true),
@@ -54,6 +54,13 @@ import Testing
             ("speech-target-missed", withoutLastEval(speech), false),
             ("speech-wer-above-target", speech.swapText("\"eval_accuracy\", \"value\": 0.252646", "\"eval_accuracy\", \"value\": 0.31"), false),
             ("speech-lr-0.01", speech.swapText("\"opt_base_learning_rate\", \"value\": 0.003", "\"opt_base_learning_rate\", \"value\": 0.01"), false),
+            // translation: a calibration run (seed 1, run to 3 epochs with --target 99, so run_stop says aborted;
+            // BLEU 13.96 at epoch 3 meets the target).
+            ("translation-pass", translation, true),
+            ("translation-target-missed", withoutLastEval(translation), false),
+            ("translation-bleu-below-13", translation.swapText("\"value\": 13.956925624650662", "\"value\": 12.9"), false),
+            ("translation-warmup-100", translation.swapText("\"opt_learning_rate_warmup_steps\", \"value\": 200", "\"opt_learning_rate_warmup_steps\", \"value\": 100"), false),
+            ("translation-open-lr-0.001", open(translation.swapText("\"opt_base_learning_rate\", \"value\": 0.003", "\"opt_base_learning_rate\", \"value\": 0.001")), true),
             ("detection-open-batch-32", open(detection.swapText("\"global_batch_size\", \"value\": 16", "\"global_batch_size\", \"value\": 32")), true),
         ]
     }()
