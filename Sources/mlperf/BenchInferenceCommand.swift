@@ -127,6 +127,7 @@ struct BenchInferenceCommand: ParsableCommand {
     /// CenterNet and greedy CTC post-processing (the PyTorch references' own `decode`, `greedy_decode`); not DB's
     /// (text-detection).
     static func referenceSUTServes(_ bench: Benchmark) -> Bool {
+        if bench.generative != nil { return false }  // served by generators, not as one tensor model
         if case .postprocessed(let f) = bench.contract.response { return f.name.hasPrefix("centernet-") || f.name == "ctc-greedy" }
         return true
     }

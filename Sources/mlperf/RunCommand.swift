@@ -310,7 +310,10 @@ func benchmarkList() -> String {
     return "Benchmarks:\n" + BenchmarkRegistry.all.map { b in
         let bound = b.serverTargetLatencyNs >= 1_000_000_000 ? "\(b.serverTargetLatencyNs / 1_000_000_000) s"
             : "\(b.serverTargetLatencyNs / 1_000_000) ms"
+        let server = b.generative.map {
+            "Server p99 TTFT ≤ \($0.serverTTFTLatencyNs / 1_000_000) ms, TPOT ≤ \($0.serverTPOTLatencyNs / 1_000_000) ms"
+        } ?? "Server p99 ≤ \(bound)"
         return "  " + b.name + String(repeating: " ", count: width - b.name.count + 2)
-            + "\(b.area), Server p99 ≤ \(bound)\(b.performanceOnly ? ", performance only" : "")"
+            + "\(b.area), \(server)\(b.performanceOnly ? ", performance only" : "")"
     }.joined(separator: "\n")
 }

@@ -25,7 +25,7 @@ struct SuiteCommand: ParsableCommand {
         A model trained before in --out is reused unless --retrain; --train-only stops after this step. A \
         benchmark with real pretrained weights (text-detection) uses them as they are. A benchmark whose full \
         training would push the suite past ~20 minutes on 2 cores trains in a short mode, labelled as such in the \
-        table and suite.json (translation: \(BenchmarkRegistry.all.compactMap { $0.suiteTraining?.label }.joined(separator: "; "))); \
+        table and suite.json (\(BenchmarkRegistry.all.compactMap { b in b.suiteTraining.map { "\(b.name): \($0.label)" } }.joined(separator: "; "))); \
         --full-training trains it to its real target, as `mlperf train NAME` does.
 
         Step 2 is each benchmark's accuracy run (Offline, accuracy mode, the whole test set) and the closed-division \
