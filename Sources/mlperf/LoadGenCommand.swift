@@ -124,11 +124,14 @@ struct LoadGenCommand: ParsableCommand {
     }
 }
 
-/// Settings: official defaults ← mlperf.conf (for a model) ← user.conf.
-func buildSettings(model: String?, scenario: TestScenario, confPath: String?) throws -> TestSettings {
+/// Settings: official defaults ← mlperf.conf (for a model) ← the benchmark's own defaults (`benchmarkDefaults`: a
+/// generative benchmark's token latencies, so that a user.conf's `ttft_latency` applies to them) ← user.conf.
+func buildSettings(model: String?, scenario: TestScenario, confPath: String?,
+                   benchmarkDefaults: (inout TestSettings) -> Void = { _ in }) throws -> TestSettings {
     var s = TestSettings()
     s.scenario = scenario
     if let model { s = try TestSettings.official(model: model, scenario: scenario) }
+    benchmarkDefaults(&s)
     if let confPath {
         let conf = try ConfigFile(path: confPath)
         try s.apply(conf, model: model ?? "*", kind: .userConf)

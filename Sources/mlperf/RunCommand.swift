@@ -96,6 +96,12 @@ struct RunCommand: ParsableCommand {
         guard ORTSessionOptions.GraphOptimization(rawValue: graphOptimization) != nil else {
             throw ValidationError("--graph-optimization must be disabled, basic, extended or all")
         }
+        if BenchmarkRegistry.named(benchmark)?.generative != nil {
+            for (name, given) in [("--batch", batch != nil), ("--max-wait-us", maxWaitUs != nil)] where given {
+                throw ValidationError("\(name): \(benchmark) generates one sample at a time on each worker (no batching); "
+                                      + "use --workers for Offline and Server")
+            }
+        }
         for (name, value) in [("--batch", batch), ("--workers", workers), ("--threads", threads as Int?)] {
             if let value, value < (name == "--threads" ? 0 : 1) {
                 throw ValidationError("\(name) must be at least \(name == "--threads" ? 0 : 1)")
@@ -107,7 +113,14 @@ struct RunCommand: ParsableCommand {
         let bench = try BenchmarkRegistry.require(benchmark)
         let scen = TestScenario(name: scenario)!
         // Settings first: a conf file's `mode` counts unless --mode was typed (a CLI default never overrides it).
-        var settings = try buildSettings(model: bench.name, scenario: scen, confPath: conf)
+        var settings = try buildSettings(model: bench.name, scenario: scen, confPath: conf) { s in
+            // A generative benchmark's Server judges token latencies (TTFT, TPOT) unless a conf file says otherwise.
+            if let g = bench.generative, scen == .server {
+                s.useTokenLatencies = true
+                s.serverTTFTLatency = g.serverTTFTLatencyNs
+                s.serverTPOTLatency = g.serverTPOTLatencyNs
+            }
+        }
         if let mode { settings.mode = TestMode(name: mode)! }
         let testMode = settings.mode
         guard testMode == .performanceOnly || testMode == .accuracyOnly else {
@@ -184,6 +197,9 @@ struct RunCommand: ParsableCommand {
         // Energy over the whole LoadGen run (RAPL or NVML where the machine has them; otherwise the reason).
         let energy = EnergyProbe()
         let result = try LoadGen.run(sut: sut, qsl: data.qsl, settings: settings, options: options)
+        // Samples still queued when LoadGen stopped waiting (watchdog, Ctrl-C) are dropped, not served: their index
+        // storage belongs to LoadGen's finished plan.
+        sut.discardPending()
         try energy.finish().write(to: outDir + "/energy.json")
         line.finish()
         sut.shutdown()

@@ -27,11 +27,6 @@ extension RunCommand {
         let workerCount = queued ? (workers ?? 1) : 1
         let generators = try generative.makeGenerators(runtime, modelPath, sessionOptions, data, workerCount)
 
-        if scen == .server {
-            if !confSets("use_token_latencies") { settings.useTokenLatencies = true }
-            if !confSets("ttft_latency") { settings.serverTTFTLatency = generative.serverTTFTLatencyNs }
-            if !confSets("tpot_latency") { settings.serverTPOTLatency = generative.serverTPOTLatencyNs }
-        }
         if !confSets("target_latency") { settings.serverTargetLatencyNs = bench.serverTargetLatencyNs }
 
         var calibration: GenerativeCalibration?
@@ -67,6 +62,9 @@ extension RunCommand {
                     + "\(settings.useTokenLatencies && scen == .server ? ", token latencies" : "")) …")
         let energy = EnergyProbe()
         let result = try LoadGen.run(sut: sut, qsl: data.qsl, settings: settings, options: options)
+        // Samples still queued when LoadGen stopped waiting (watchdog, Ctrl-C) are dropped, not translated: their
+        // index storage belongs to LoadGen's finished plan, and their tokens would inflate tokens per second.
+        sut.discardPending()
         try energy.finish().write(to: outDir + "/energy.json")
         line.finish()
         sut.shutdown()
@@ -108,7 +106,9 @@ struct GenerativeServingReport {
     var rates: (samples: Double, tokens: Double)? {
         guard let p = result.performance, p.finalQueryAllSamplesDoneTimeNs > 0 else { return nil }
         let seconds = Double(p.finalQueryAllSamplesDoneTimeNs) / 1e9
-        return (Double(p.sampleCount) / seconds, Double(sut.tokensGenerated) / seconds)
+        // LoadGen's own count where it keeps one (token-latency runs); else the SUT's, of the samples it completed.
+        let tokens = result.settings.useTokenLatencies ? Double(p.tokenCount) : Double(sut.tokensGenerated)
+        return (Double(p.sampleCount) / seconds, tokens / seconds)
     }
 
     func json() -> String {

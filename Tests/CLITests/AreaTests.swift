@@ -280,6 +280,16 @@ struct AreaTests {
                 #expect(text.contains("ttft_ns") && text.contains("tpot_ns"), "\(text.prefix(2000))")
             }
         }
+        // A user.conf's token bounds replace the benchmark's (its token latencies are on before the conf applies).
+        try "translation.Server.ttft_latency = 2500\n".write(toFile: dir + "/user.conf", atomically: true, encoding: .utf8)
+        let conf = try CLI.run(["run", "translation", "--scenario", "Server", "--model", model, "--data-dir", data,
+                                "--conf", dir + "/user.conf", "--duration-ms", "300", "--min-query-count", "32",
+                                "--quiet", "--out", dir + "/perf-conf"])
+        #expect(conf.status == 0 || conf.status == 1, "\(conf.stderr)")
+        let rules = String(describing: try json(dir + "/perf-conf/results.json")["rules"] ?? "")
+        #expect(rules.contains("TTFT ≤ 2500000000 ns, TPOT ≤ 20000000 ns"), "\(rules)")
+        let batch = try CLI.run(["run", "translation", "--scenario", "Offline", "--model", model, "--batch", "8"])
+        #expect(batch.status != 0 && batch.stderr.contains("--batch"), "\(batch.stderr)")
         // Not a tensor model: KServe v2 and bench inference refuse it with the reason.
         let network = try CLI.run(["run", "translation", "--scenario", "Offline", "--model", model, "--data-dir", data,
                                    "--sut", "kserve-v2:http://127.0.0.1:9/translation"])

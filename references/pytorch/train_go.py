@@ -77,13 +77,19 @@ def run_tools(binary, arg_lists):
     """Several `go-selfplay` processes at once (self-play on both cores); their JSON answers."""
     procs = [subprocess.Popen([binary] + a, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for a in arg_lists]
-    answers = []
-    for p, a in zip(procs, arg_lists):
-        out, err = p.communicate()
-        if p.returncode != 0:
-            raise SystemExit(f"error: {binary} {' '.join(a)} failed: {err.strip()}")
-        answers.append(json.loads(out))
-    return answers
+    try:
+        answers = []
+        for p, a in zip(procs, arg_lists):
+            out, err = p.communicate()
+            if p.returncode != 0:
+                raise SystemExit(f"error: {binary} {' '.join(a)} failed: {err.strip()}")
+            answers.append(json.loads(out))
+        return answers
+    finally:
+        for p in procs:  # a failure leaves no process running on the other core
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
 
 def load_positions(np, binary, data_dir, name, scratch):
@@ -241,9 +247,10 @@ def main():
             path = os.path.join(scratch, f"gen{epoch}.onnx")
             export(torch, model, path)
             half = args.games_per_generation // 2
+            counts = (half, args.games_per_generation - half)
             prefixes = [os.path.join(scratch, f"gen{epoch}-{k}") for k in range(2)]
             infos = run_tools(args.selfplay_bin, [
-                ["self-play", "--model", path, "--games", str(half), "--simulations", str(SIMULATIONS),
+                ["self-play", "--model", path, "--games", str(counts[k]), "--simulations", str(SIMULATIONS),
                  "--seed", str(args.seed * 1000 + epoch * 10 + k), "--out", prefixes[k]] for k in range(2)])
             for prefix, info in zip(prefixes, infos):
                 n = info["positions"]

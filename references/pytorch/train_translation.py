@@ -49,7 +49,7 @@ BETA2 = 0.98
 EPSILON = 1e-9
 WEIGHT_DECAY = 0.0
 MAX_EPOCHS = 4
-TARGET = 20.0
+TARGET = 13.0
 EVAL_BATCH = 128
 MAX_OUTPUT = lambda n: 2 * n + 10  # noqa: E731  greedy decoding stops at EOS or after this many tokens
 

@@ -9,7 +9,7 @@ Two sets, each a JSON line per game ({"game", "level", "opening", "moves", "scor
   * heldout.jsonl: GnuGo at a strong level (10, its default), the positions whose next move a model must predict
     (MiniGo v0.5's move-prediction metric: top-1 agreement with these moves);
   * bootstrap.jsonl: GnuGo at a low level, games a trainer may learn from before its self-play.
-Every game: `gnugo --mode gtp --boardsize 9 --komi 7 --chinese-rules --level L --seed S` (S drawn from the game's
+Every game: `gnugo --mode gtp --boardsize 9 --komi 7.5 --chinese-rules --never-resign --level L --seed S` (S drawn from the game's
 seeded Random), then an opening of 2-8 uniformly random legal moves (from GnuGo's own `all_legal`: no rules here),
 then `genmove` for alternate colours until two passes in a row or 160 moves in all. `moves` are GTP vertices
 ("E5", "pass"); the first `opening` of them are the random ones; `score` is GnuGo's `final_score` ("B+12.0").
@@ -34,8 +34,8 @@ class GTPError(Exception):
 class GnuGo:
     def __init__(self, executable, level, seed):
         self.process = subprocess.Popen(
-            [executable, "--mode", "gtp", "--boardsize", "9", "--komi", "7", "--chinese-rules", "--level", str(level),
-             "--seed", str(seed)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            [executable, "--mode", "gtp", "--boardsize", "9", "--komi", "7.5", "--chinese-rules", "--never-resign",
+             "--level", str(level), "--seed", str(seed)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
     def send(self, command):
         self.process.stdin.write(command + "\n")

@@ -5,7 +5,7 @@ import Foundation
 /// opponent). Our colour alternates (black in even games); each game opens with `openingMoves` uniformly random
 /// legal moves (seeded), so the games differ; then our side moves by search (`simulations` > 0) or by the policy's
 /// most likely legal move (`simulations` = 0), GnuGo by `genmove`. The game ends at two passes or `maxMoves`, and
-/// GnuGo's `final_score` under Chinese rules, komi 7, decides (it judges dead stones; area counting alone would not).
+/// GnuGo's `final_score` under Chinese rules, komi 7.5 (no draws), decides (it judges dead stones; area counting alone would not).
 public struct GnuGoMatch: Sendable {
     public var gnugo: String
     public var level: Int
@@ -15,7 +15,7 @@ public struct GnuGoMatch: Sendable {
     public var komi: Double
 
     public init(gnugo: String = "/usr/games/gnugo", level: Int, simulations: Int, openingMoves: Int = 2,
-                maxMoves: Int = 200, komi: Double = 7) {
+                maxMoves: Int = 200, komi: Double = 7.5) {
         self.gnugo = gnugo
         self.level = level
         self.simulations = simulations

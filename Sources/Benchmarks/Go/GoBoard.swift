@@ -150,7 +150,7 @@ public struct GoBoard: Sendable {
         var black = 0, white = 0
         generation &+= 1
         let regionMark = generation
-        for p in points {
+        for p in cells.indices {  // border cells fall to `default` (no array of points: the search scores games)
             switch cells[p] {
             case .black: black += 1
             case .white: white += 1

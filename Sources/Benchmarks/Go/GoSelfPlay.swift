@@ -3,7 +3,7 @@ import Foundation
 
 /// Self-play as MiniGo plays it: the network searches for both sides (MCTS, Dirichlet noise at every root), the
 /// move is drawn in proportion to the visits for the first `sampledMoves` moves and is the most visited after; the
-/// game ends at two passes or `maxMoves`, and its area score (komi 7) decides the outcome. Each position becomes a
+/// game ends at two passes or `maxMoves`, and its area score (komi 7.5: no draws) decides the outcome. Each position becomes a
 /// training example: its planes, the search's visit distribution (the policy target) and the outcome for the side
 /// to play (the value target).
 public final class GoSelfPlay {
@@ -17,7 +17,7 @@ public final class GoSelfPlay {
 
         /// MiniGo's choices scaled to 9×9: noise α 0.03 × 361 / 81 ≈ 0.11 (AlphaGo Zero keeps α·legal moves ≈ 10),
         /// weight 0.25; visit-proportional moves for the first 8 (MiniGo: 30 on 19×19); at most 2 × 81 moves.
-        public init(simulations: Int, sampledMoves: Int = 8, maxMoves: Int = 162, komi: Double = 7,
+        public init(simulations: Int, sampledMoves: Int = 8, maxMoves: Int = 162, komi: Double = 7.5,
                     dirichletAlpha: Double = 0.11, noiseWeight: Float = 0.25) {
             self.simulations = simulations
             self.sampledMoves = sampledMoves

@@ -43,7 +43,7 @@ public final class MCTS {
     private let logits: UnsafeMutablePointer<Float>
     private var value: Float = 0
 
-    public init(size: Int = 9, simulations: Int, explorationConstant: Float = 1.5, komi: Double = 7) {
+    public init(size: Int = 9, simulations: Int, explorationConstant: Float = 1.5, komi: Double = 7.5) {
         precondition(simulations >= 1, "MCTS needs at least one simulation")
         self.size = size
         self.simulations = simulations
