@@ -52,6 +52,8 @@ MAX_EPOCHS = 4
 TARGET = 13.0
 EVAL_BATCH = 128
 MAX_OUTPUT = lambda n: 2 * n + 10  # noqa: E731  greedy decoding stops at EOS or after this many tokens
+# Greedy decoding emits at least one token before EOS (fairseq's min_len 1): EOS and PAD are masked at the first step,
+# so every output has >= 2 generated tokens, as MLPerf's token-latency rules require (n_tokens > 1).
 
 
 def default_data_dir():
@@ -211,6 +213,9 @@ def build_model(torch, vocab_size):
                 for block, cache, kv in zip(self.decoder, caches, cross):
                     x = block.step(x, cache, kv, cross_bias)
                 logits = self.decoder_norm(x[:, 0]) @ self.embedding.weight.t()
+                if t == 0:  # at least one token before EOS (MIN_OUTPUT)
+                    logits[:, EOS] = -math.inf
+                    logits[:, PAD] = -math.inf
                 token = torch.where(done, torch.full_like(token, PAD), logits.argmax(-1))
                 out.append(token)
                 done |= token == EOS

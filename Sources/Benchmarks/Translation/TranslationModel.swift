@@ -83,7 +83,8 @@ public final class TranslationModel {
     }
 
     /// Greedy translation of one source (subword ids, cut to `maxSourceTokens`): the output ids without BOS and EOS,
-    /// at most `maxOutputTokens(source:)`; the output ends at EOS or at a PAD (where the reference cuts it). `onFirstToken` is called once, right after the first output token is
+    /// at most `maxOutputTokens(source:)`, at least one (EOS and PAD are not allowed first, as in the reference); the
+    /// output ends at EOS or at a PAD (where the reference cuts it). `onFirstToken` is called once, right after the first output token is
     /// chosen (for time-to-first-token), even when that token is EOS.
     /// - Throws: ONNX Runtime's error of a failed run.
     public func translate(_ ids: some Collection<Int32>, onFirstToken: () -> Void = {}) throws -> [Int32] {
@@ -111,8 +112,13 @@ public final class TranslationModel {
             let tgt = try ORTTensor(runtime: runtime, wrapping: target, byteCount: t * 8, shape: [1, t], elementType: .int64)
             try decoder.run(try decoder.prepare(inputs: [("memory", mem), ("src", src), ("tgt", tgt)],
                                                 outputs: [("logits", logits)]))
-            var best = 0
-            for k in 1..<vocabularySize where scores[k] > scores[best] { best = k }  // first of ties, as argmax
+            // At least one token before EOS (the reference's rule, fairseq's min_len 1): EOS and PAD cannot be the
+            // first, so every output has ≥ 2 generated tokens (MLPerf's token-latency rule n_tokens > 1).
+            var best = -1
+            for k in 0..<vocabularySize where best < 0 || scores[k] > scores[best] {  // first of ties, as argmax
+                if t == 1 && (Int64(k) == eos || Int64(k) == pad) { continue }
+                best = k
+            }
             if t == 1 { onFirstToken() }
             generated += 1
             if Int64(best) == eos || Int64(best) == pad { break }
