@@ -289,13 +289,7 @@ struct ServingReport {
                 JSONField("samples_per_second", .double(c.throughput)),
             ])))
         }
-        if let p = result.performance {
-            let m = p.metric
-            fields.append(JSONField("metric", .object([JSONField("name", .string(m.name)), JSONField("value", .double(m.value)),
-                                                       JSONField("unit", .string(m.unit))])))
-        }
-        if let error = sut.firstError { fields.append(JSONField("inference_error", .string("\(error)"))) }
-        return JSONWriter().pretty(.object(fields)) + "\n"
+        return servingJSON(fields, result: result, error: sut.firstError)
     }
 
     var oneLine: String {
@@ -318,6 +312,18 @@ extension Double {
 final class UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// serving.json's text: `fields`, then the run's metric (performance runs) and the SUT's first error, if any.
+func servingJSON(_ fields: [JSONField], result: TestResult, error: Error?) -> String {
+    var fields = fields
+    if let p = result.performance {
+        let m = p.metric
+        fields.append(JSONField("metric", .object([JSONField("name", .string(m.name)), JSONField("value", .double(m.value)),
+                                                   JSONField("unit", .string(m.unit))])))
+    }
+    if let error { fields.append(JSONField("inference_error", .string("\(error)"))) }
+    return JSONWriter().pretty(.object(fields)) + "\n"
 }
 
 /// `Benchmarks:` and one line per registered benchmark (name, area, Server bound, model contract), for help texts.

@@ -144,13 +144,7 @@ struct GenerativeServingReport {
                 JSONField("samples_per_second", .double(c.throughput)),
             ])))
         }
-        if let p = result.performance {
-            let m = p.metric
-            fields.append(JSONField("metric", .object([JSONField("name", .string(m.name)), JSONField("value", .double(m.value)),
-                                                       JSONField("unit", .string(m.unit))])))
-        }
-        if let error = sut.firstError { fields.append(JSONField("inference_error", .string("\(error)"))) }
-        return JSONWriter().pretty(.object(fields)) + "\n"
+        return servingJSON(fields, result: result, error: sut.firstError)
     }
 
     var oneLine: String {
