@@ -194,37 +194,49 @@ struct RunCommand: ParsableCommand {
                                      notes: confFile?.notes(kind: .userConf) ?? [])
         Console.err("running \(bench.name) \(scen.rawValue) \(testMode.rawValue) with \(sut.name) "
                     + "(batch ≤ \(sut.maxBatch), ORT \(runtime.version), \(threads) intra-op thread(s)) …")
-        // Energy over the whole LoadGen run (RAPL or NVML where the machine has them; otherwise the reason).
-        let energy = EnergyProbe()
-        let result = try LoadGen.run(sut: sut, qsl: data.qsl, settings: settings, options: options)
-        // Samples still queued when LoadGen stopped waiting (watchdog, Ctrl-C) are dropped, not served: their index
-        // storage belongs to LoadGen's finished plan.
-        sut.discardPending()
-        try energy.finish().write(to: outDir + "/energy.json")
-        line.finish()
-        sut.shutdown()
+        let result = try serve(sut, qsl: data.qsl, settings: settings, options: options, outDir: outDir, line: line)
 
         let report = ServingReport(benchmark: bench, modelPath: modelPath, runtime: runtime, options: sessionOptions,
                                    scenario: scen, mode: testMode, sut: sut, configuration: configuration,
                                    calibration: calibration, result: result)
         try report.json().write(toFile: outDir + "/serving.json", atomically: true, encoding: .utf8)
 
-        if !quiet, let s = result.summaryText { print(s, terminator: "") }
-        printFailedRules(result)
-        try exitIfNoTest(result, logs: outDir)
-        if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged to \(outDir)/mlperf_log_accuracy.json.") }
-        print(report.oneLine)
-        print("Logs: \(outDir)/  (results.json: LoadGen's figures and verdict; serving.json: the SUT)")
-        if result.partial {
-            print("PARTIAL: the run was interrupted; the logs hold what finished.")
-            throw ExitCode(130)
-        }
-        if let error = sut.firstError { throw ServingError.inferenceFailed("\(error)") }
+        try printOutcome(result, outDir: outDir, oneLine: report.oneLine, serving: "the SUT", error: sut.firstError)
     }
 
 }
 
 extension RunCommand {
+    /// Runs LoadGen on `sut` with energy measured over the run (RAPL or NVML where the machine has them; otherwise
+    /// the reason, in energy.json), then stops the SUT. Samples still queued when LoadGen stopped waiting (watchdog,
+    /// Ctrl-C) are dropped, not served: their index storage belongs to LoadGen's finished plan.
+    func serve(_ sut: any ServingSUT, qsl: any QuerySampleLibrary, settings: TestSettings, options: RunOptions,
+               outDir: String, line: Console.ProgressLine) throws -> TestResult {
+        let energy = EnergyProbe()
+        let result = try LoadGen.run(sut: sut, qsl: qsl, settings: settings, options: options)
+        sut.discardPending()
+        try energy.finish().write(to: outDir + "/energy.json")
+        line.finish()
+        sut.shutdown()
+        return result
+    }
+
+    /// What `mlperf run` prints after a run (the summary unless --quiet, failed rules, the SUT's line, where the logs
+    /// are), and its exit: no test, interrupted (130), or the SUT's first inference error.
+    func printOutcome(_ result: TestResult, outDir: String, oneLine: String, serving: String, error: Error?) throws {
+        if !quiet, let s = result.summaryText { print(s, terminator: "") }
+        printFailedRules(result)
+        try exitIfNoTest(result, logs: outDir)
+        if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged to \(outDir)/mlperf_log_accuracy.json.") }
+        print(oneLine)
+        print("Logs: \(outDir)/  (results.json: LoadGen's figures and verdict; serving.json: \(serving))")
+        if result.partial {
+            print("PARTIAL: the run was interrupted; the logs hold what finished.")
+            throw ExitCode(130)
+        }
+        if let error { throw ServingError.inferenceFailed("\(error)") }
+    }
+
     /// LoadGen's options for a run of `benchmark`: logs in `outDir`, --audit-config, Ctrl-C, progress, conf notes.
     func runOptions(outDir: String, benchmark: String, cancel: CancellationFlag, line: Console.ProgressLine,
                     notes: [String]) throws -> RunOptions {

@@ -60,31 +60,16 @@ extension RunCommand {
         Console.err("running \(bench.name) \(scen.rawValue) \(testMode.rawValue) with \(sut.name) (greedy decoding, "
                     + "\(workerCount) worker(s), ORT \(runtime.version), \(threads) intra-op thread(s)"
                     + "\(settings.useTokenLatencies && scen == .server ? ", token latencies" : "")) …")
-        let energy = EnergyProbe()
-        let result = try LoadGen.run(sut: sut, qsl: data.qsl, settings: settings, options: options)
-        // Samples still queued when LoadGen stopped waiting (watchdog, Ctrl-C) are dropped, not translated: their
-        // index storage belongs to LoadGen's finished plan, and their tokens would inflate tokens per second.
-        sut.discardPending()
-        try energy.finish().write(to: outDir + "/energy.json")
-        line.finish()
-        sut.shutdown()
+        // `serve` drops what is still queued when LoadGen stops waiting: those tokens would inflate tokens per second.
+        let result = try serve(sut, qsl: data.qsl, settings: settings, options: options, outDir: outDir, line: line)
 
         let report = GenerativeServingReport(benchmark: bench, modelPath: modelPath, runtime: runtime,
                                              options: sessionOptions, scenario: scen, mode: testMode, sut: sut,
                                              workers: workerCount, calibration: calibration, result: result)
         try report.json().write(toFile: outDir + "/serving.json", atomically: true, encoding: .utf8)
 
-        if !quiet, let s = result.summaryText { print(s, terminator: "") }
-        printFailedRules(result)
-        try exitIfNoTest(result, logs: outDir)
-        if result.performance == nil { print("Accuracy run: \(result.accuracyLoggedSamples) responses logged to \(outDir)/mlperf_log_accuracy.json.") }
-        print(report.oneLine)
-        print("Logs: \(outDir)/  (results.json: LoadGen's figures and verdict; serving.json: the SUT, tokens per second)")
-        if result.partial {
-            print("PARTIAL: the run was interrupted; the logs hold what finished.")
-            throw ExitCode(130)
-        }
-        if let error = sut.firstError { throw ServingError.inferenceFailed("\(error)") }
+        try printOutcome(result, outDir: outDir, oneLine: report.oneLine, serving: "the SUT, tokens per second",
+                         error: sut.firstError)
     }
 }
 
