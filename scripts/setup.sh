@@ -7,7 +7,8 @@
 #           `pip download --no-deps`, never installed) into data/models/, SHA-256 checked.
 #   Generated: seeded test sets made once by our scripts and checked by SHA-256 (data/generated/): text-detection's
 #           rendered words, object-detection's scenes of Fashion-MNIST items, speech's flite utterances, translation's
-#           English→German pairs aligned from the LibreOffice help pages (split by page), and the tiny
+#           English→German pairs aligned from the LibreOffice help pages (split by page), the Go benchmark's 9×9
+#           GnuGo games (GnuGo playing itself from seeded random openings), and the tiny
 #           random-weight Llama model (GGUF) that the OpenAI-API server of the network tests runs.
 #   Data:   Debian packages that hold data sets but would pull in R if installed (r-cran-dslabs: MovieLens;
 #           r-cran-modeldata: fine-food reviews), and pocketsphinx-testdata (real recordings: speech's real-speech
@@ -263,6 +264,11 @@ test.jsonl f66560d46e17ff3615e299a480ee2405a3330e5411d62badc2d9a44040e8ac40" \
   "aligning the English and German LibreOffice help pages into translation pairs" "another Python html.parser?" \
   "use Debian 12's python3 3.11; or recalibrate TranslationBenchmark.qualityTarget and update the sums in scripts/setup.sh" \
   scripts/data/translation.py "$(printf "$HELP_DIR" en-us en-US)" "$(printf "$HELP_DIR" de de)"
+generated go "heldout.jsonl ac9605a730495f78e3fbac6b9477c921bd9911bd2a0d8c04f3a17b3816205a81
+bootstrap.jsonl 5965865959d792c4c3f608b8e70c83b4c26de1e374beabb21b25aaaec109d57c" \
+  "playing the 9x9 GnuGo games of the Go benchmark (11 minutes of CPU: about 6 on both cores)" "another GnuGo build?" \
+  "use Debian 12's gnugo 3.8-11; or recalibrate GoBenchmark.qualityTarget and update the sums in scripts/setup.sh" \
+  scripts/data/go.py
 
 echo "setup: done (Python: $VPY)"
 

@@ -9,6 +9,7 @@ public enum BenchmarkRegistry {
         ObjectDetectionBenchmark.benchmark,
         SpeechBenchmark.benchmark,
         TranslationBenchmark.benchmark,
+        GoBenchmark.benchmark,
         TextDetectionBenchmark.benchmark,
         ResNet50Perf.benchmark,
     ]

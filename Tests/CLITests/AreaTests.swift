@@ -296,6 +296,42 @@ struct AreaTests {
         #expect(network.status != 0 && network.stderr.contains("generative benchmark"), "\(network.stderr)")
     }
 
+    @Test("go: a network trained by bootstrap + one self-play generation, served as policy argmax: move agreement equals the oracle's (labels from the game file, no rules) and the trainer's; the win rate against GnuGo is reported; all four scenarios serve it")
+    func go() throws {
+        let dir = try Scratch.directory("area-go").path
+        let model = dir + "/go.onnx"
+        let (trained, log, ours, theirs) = try trainServeAndScore(
+            "go", trainer: "train_go.py", ["--max-epochs", "2", "--target", "2", "--train-limit", "3000",
+                                           "--games-per-generation", "4", "--versus-games", "4"],
+            model: model, oracle: "go_accuracy.py", dir: dir)
+        let value = try #require(ours["value"] as? Double)
+        #expect(value == theirs["agreement"] as? Double, "ours \(value), oracle \(theirs)")
+        #expect(ours["total"] as? Int == theirs["positions"] as? Int && ours["good"] as? Int == theirs["agreeing"] as? Int,
+                "\(ours) \(theirs)")
+        #expect(value > 0.1, "3,000 GnuGo positions teach more than chance (1/82): \(value)")
+        // torch's eval and ORT's served argmax agree but for a rare float tie.
+        #expect(abs(value - trained) <= 2.0 / Double(theirs["positions"] as? Int ?? 1), "served \(value), trained \(trained)")
+        #expect(ours["metric"] as? String == "top-1 move agreement")
+        // The trainer's games against GnuGo (after run_stop) reach the report beside the model.
+        let versus = try json(dir + "/go.versus.json")
+        #expect(versus["games"] as? Int == 4 && (versus["results"] as? [Any])?.count == 4, "\(versus)")
+        let acc = try CLI.run(["accuracy", "go", log, "--model", model, "--reference-accuracy", "\(trained)"])
+        #expect(acc.status == 0 && acc.stdout.contains("win_rate_vs_gnugo_level0"), "\(acc.stdout)\(acc.stderr)")
+        let withModel = try json(dir + "/acc/accuracy.json")
+        #expect(withModel["win_rate_vs_gnugo_level0"] as? Double == (versus["win_rate"] as? Double), "\(withModel)")
+        #expect(withModel["versus_games"] as? Double == 4, "\(withModel)")
+        try "{\"games\": 0}".write(toFile: dir + "/bad.versus.json", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: model, toPath: dir + "/bad.onnx")
+        let bad = try CLI.run(["accuracy", "go", log, "--model", dir + "/bad.onnx"])
+        #expect(bad.status != 0 && bad.stderr.contains("bad.versus.json"), "\(bad.stderr)")
+        for scenario in ["SingleStream", "MultiStream", "Server"] {
+            let r = try CLI.run(["run", "go", "--scenario", scenario, "--model", model, "--duration-ms", "300",
+                                 "--quiet", "--out", dir + "/perf-\(scenario)"])
+            #expect(r.status == 0 || r.status == 1, "\(scenario): \(r.stderr)")
+            #expect(try json(dir + "/perf-\(scenario)/results.json")["metric"] != nil)
+        }
+    }
+
     @Test("bad inputs: a model with other tensors, a missing vocabulary, a corrupt accuracy log — one clear error each")
     func badInputs() throws {
         let dir = try Scratch.directory("area-bad").path

@@ -13,14 +13,19 @@ self-play with MCTS over the exported network (ONNX Runtime), and games against 
 One run (time to train counts from run_start):
   * init (untimed): the input planes of the GnuGo games (held-out set: the eval; bootstrap set: the first
     training data);
-  * epoch 1: supervised on the bootstrap games (policy: GnuGo's move; value: the game's outcome);
+  * epoch 1: supervised on the bootstrap games, BOOTSTRAP_STEPS minibatches (policy: GnuGo's move; value: the
+    game's outcome);
   * epochs 2, 3, ...: one self-play generation each, as MiniGo: export the network, `go-selfplay self-play` in two
-    processes (GAMES_PER_GENERATION games, SIMULATIONS MCTS simulations a move), then train on a window of the
-    latest generations (policy: the search's visit distribution; value: the outcome);
+    processes (GAMES_PER_GENERATION games, SIMULATIONS MCTS simulations a move, Dirichlet noise at the root), then
+    STEPS_PER_GENERATION minibatches whose examples come from the latest WINDOW generations' self-play (policy: the
+    search's visit distribution; value: the game's outcome) and, for BOOTSTRAP_SHARE of each minibatch, from the
+    bootstrap games (which keeps the policy near GnuGo's style while self-play improves it; --bootstrap-share 1 is
+    the supervised ablation);
+  * every example under a random one of the board's 8 symmetries;
   * eval after every epoch: top-1 agreement of the policy's argmax with GnuGo's moves in the held-out games
     (MiniGo v0.5's move-prediction metric); stop at the first >= target.
 After run_stop (untimed), with --onnx-out: the network as ONNX (`board` float32 [N,12,9,9] -> `policy` [N,82],
-`value` [N,1]) and, with --versus-games N > 0, N games against GnuGo (level VERSUS_LEVEL, alternating colours) whose
+`value` [N,1]) and N (--versus-games, 100 by default) games against GnuGo (level VERSUS_LEVEL, alternating colours) whose
 win rate goes to MODEL.versus.json.
 
 MLLOG lines go to stdout in mlperf_logging's layout; errors go to stderr with exit status 2.
@@ -40,20 +45,23 @@ from reference_log import end, event, start  # noqa: E402
 BENCHMARK = "go"
 PLANES = 12
 MOVES = 82
-CHANNELS = 48
-BLOCKS = 4
+CHANNELS = 32
+BLOCKS = 3
 BATCH = 256
 LEARNING_RATE = 2e-3
 WEIGHT_DECAY = 1e-4
-BOOTSTRAP_PASSES = 2            # passes over the bootstrap positions in epoch 1
+BOOTSTRAP_STEPS = 150           # epoch 1: minibatches of bootstrap positions
+BOOTSTRAP_SHARE = 0.5           # epochs 2+: the share of each minibatch drawn from the bootstrap positions
 GAMES_PER_GENERATION = 48       # self-play games a generation (two processes of half each)
 SIMULATIONS = 32                # MCTS simulations a move in self-play
 WINDOW = 4                      # generations of self-play kept for training
-STEPS_PER_GENERATION = 120
+STEPS_PER_GENERATION = 100
 VALUE_WEIGHT = 1.0
-MAX_EPOCHS = 12
-TARGET = 0.40
+MAX_EPOCHS = 16
+TARGET = 0.38
 VERSUS_LEVEL = 0
+VERSUS_GAMES = 100
+VERSUS_SIMULATIONS = 32         # MCTS simulations a move against GnuGo (as in self-play)
 
 
 def default_data_dir():
@@ -62,7 +70,10 @@ def default_data_dir():
 
 
 def default_selfplay_bin():
-    return os.path.join(os.path.dirname(os.path.dirname(HERE)), ".build", "release", "go-selfplay")
+    """The release build of `go-selfplay` (scripts/suite.sh makes it), else the debug one (scripts/test.sh)."""
+    builds = os.path.join(os.path.dirname(os.path.dirname(HERE)), ".build")
+    candidates = [os.path.join(builds, kind, "go-selfplay") for kind in ("release", "debug")]
+    return next((c for c in candidates if os.access(c, os.X_OK)), candidates[0])
 
 
 def run_tool(binary, args):
@@ -138,16 +149,41 @@ def build_model(torch):
     return Net()
 
 
-def train_steps(torch, model, optimizer, planes, policy_targets, outcomes, steps, generator):
-    """`steps` minibatches of BATCH drawn at random (with replacement) from the examples; policy targets are
-    distributions [N, 82] (cross-entropy) and outcomes the value targets (mean squared error)."""
-    model.train()
+def dihedral(torch, planes, policies, generator):
+    """Each example under one of the board's 8 symmetries (rotations by 90 degrees, with and without a mirror), drawn
+    at random, as AlphaGo Zero and MiniGo augment: planes [N,12,9,9] and the 81 point entries of policies [N,82] move
+    together; the pass entry stays."""
     n = planes.shape[0]
+    which = torch.randint(0, 8, (n,), generator=generator)
+    points = policies[:, :81].reshape(n, 9, 9)
+    out_planes, out_points = planes.clone(), points.clone()
+    for t in range(1, 8):
+        mask = which == t
+        if not bool(mask.any()):
+            continue
+        a, b = planes[mask], points[mask]
+        if t >= 4:
+            a, b = a.flip(-1), b.flip(-1)
+        out_planes[mask] = torch.rot90(a, t % 4, dims=(-2, -1))
+        out_points[mask] = torch.rot90(b, t % 4, dims=(-2, -1))
+    return out_planes, torch.cat([out_points.reshape(n, 81), policies[:, 81:]], dim=1)
+
+
+def train_steps(torch, model, optimizer, sets, steps, generator):
+    """`steps` minibatches of BATCH, each drawn at random (with replacement) from `sets`: a list of (planes, policy
+    targets [N,82] as distributions, outcomes, share of the batch); every example under a random symmetry. Loss:
+    policy cross-entropy + VALUE_WEIGHT x value mean squared error."""
+    model.train()
+    counts = [int(round(BATCH * share)) for *_, share in sets]
+    counts[-1] = BATCH - sum(counts[:-1])
     for _ in range(steps):
-        idx = torch.randint(0, n, (min(BATCH, n),), generator=generator)
-        logits, value = model(planes[idx])
-        policy_loss = -(policy_targets[idx] * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
-        value_loss = ((value.squeeze(1) - outcomes[idx]) ** 2).mean()
+        parts = [(p[idx], t[idx], o[idx]) for (p, t, o, _), c in zip(sets, counts) if c > 0
+                 for idx in [torch.randint(0, p.shape[0], (c,), generator=generator)]]
+        planes, targets = dihedral(torch, torch.cat([x[0] for x in parts]), torch.cat([x[1] for x in parts]), generator)
+        outcomes = torch.cat([x[2] for x in parts])
+        logits, value = model(planes)
+        policy_loss = -(targets * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
+        value_loss = ((value.squeeze(1) - outcomes) ** 2).mean()
         optimizer.zero_grad(set_to_none=True)
         (policy_loss + VALUE_WEIGHT * value_loss).backward()
         optimizer.step()
@@ -190,9 +226,12 @@ def main():
         train_help="use the first N bootstrap positions only (tests)",
         eval_help="evaluate on the first N held-out positions only (tests)")
     p.add_argument("--selfplay-bin", default=default_selfplay_bin())
-    p.add_argument("--versus-games", type=int, default=0,
-                   help="after run_stop, with --onnx-out: games against GnuGo, win rate to MODEL.versus.json")
+    p.add_argument("--versus-games", type=int, default=VERSUS_GAMES,
+                   help="after run_stop, with --onnx-out: games against GnuGo, win rate to MODEL.versus.json (0: none)")
     p.add_argument("--games-per-generation", type=int, default=GAMES_PER_GENERATION)
+    p.add_argument("--bootstrap-share", type=float, default=BOOTSTRAP_SHARE,
+                   help="epochs 2+: the share of each minibatch from the GnuGo bootstrap games (1: no self-play "
+                        "examples, the supervised ablation; open division)")
     args = p.parse_args()
     torch = reference_log.import_torch()
     if torch is None:
@@ -234,15 +273,17 @@ def main():
     event("eval_samples", int(held_moves.shape[0]))
     event("selfplay_games_per_generation", args.games_per_generation)
     event("selfplay_simulations", SIMULATIONS)
+    event("bootstrap_steps", BOOTSTRAP_STEPS)
+    event("bootstrap_share", args.bootstrap_share)
+    event("steps_per_generation", STEPS_PER_GENERATION)
 
+    bootstrap = (torch.from_numpy(boot_planes), torch.from_numpy(boot_targets), torch.from_numpy(boot_outcomes))
     window = []
     success = False
     for epoch in range(1, max(1, args.max_epochs) + 1):
         reference_log.epoch_begin(epoch)
         if epoch == 1:
-            steps = max(1, BOOTSTRAP_PASSES * boot_moves.shape[0] // BATCH)
-            train_steps(torch, model, optimizer, torch.from_numpy(boot_planes), torch.from_numpy(boot_targets),
-                        torch.from_numpy(boot_outcomes), steps, generator)
+            train_steps(torch, model, optimizer, [bootstrap + (1.0,)], BOOTSTRAP_STEPS, generator)
         else:
             path = os.path.join(scratch, f"gen{epoch}.onnx")
             export(torch, model, path)
@@ -261,7 +302,8 @@ def main():
             planes = torch.from_numpy(np.concatenate([w[0] for w in window]))
             targets = torch.from_numpy(np.concatenate([w[1] for w in window]))
             outcomes = torch.from_numpy(np.concatenate([w[2] for w in window]))
-            train_steps(torch, model, optimizer, planes, targets, outcomes, STEPS_PER_GENERATION, generator)
+            train_steps(torch, model, optimizer, [(planes, targets, outcomes, 1 - args.bootstrap_share),
+                                                  bootstrap + (args.bootstrap_share,)], STEPS_PER_GENERATION, generator)
         reference_log.epoch_trained(epoch)
         score = agreement(torch, model, held_planes, held_moves)
         reference_log.epoch_evaluated(epoch, score)
@@ -276,12 +318,12 @@ def main():
             half = args.versus_games // 2
             answers = run_tools(args.selfplay_bin, [
                 ["versus", "--model", args.onnx_out, "--games", str(n), "--level", str(VERSUS_LEVEL),
-                 "--seed", str(2026), "--first", str(first)]
+                 "--simulations", str(VERSUS_SIMULATIONS), "--seed", str(2026), "--first", str(first)]
                 for first, n in ((0, half), (half, args.versus_games - half))])
             wins = sum(a["wins"] for a in answers)
             stem = args.onnx_out[:-5] if args.onnx_out.endswith(".onnx") else args.onnx_out
             with open(stem + ".versus.json", "w") as f:
-                json.dump({"gnugo_level": VERSUS_LEVEL, "games": args.versus_games, "wins": wins,
+                json.dump({"gnugo_level": VERSUS_LEVEL, "simulations": VERSUS_SIMULATIONS, "games": args.versus_games, "wins": wins,
                            "win_rate": wins / args.versus_games,
                            "results": [r for a in answers for r in a["results"]]}, f, indent=1)
     return 0
