@@ -66,8 +66,8 @@ public enum GoBenchmark {
         },
         pytorchScript: "references/pytorch/train_go.py",
         complianceTests: ["TEST01"],  // as MiniGo's inference has no TEST04 (no caching shortcut to detect)
-        suiteTraining: SuiteTraining(maxEpochs: 4, target: 0.25,
-                                     label: "short mode: 4 epochs to agreement ≥ 0.25 (the benchmark's target: "
+        suiteTraining: SuiteTraining(maxEpochs: 4, target: 0.22,
+                                     label: "short mode: 4 epochs to agreement ≥ 0.22 (the benchmark's target: "
                                         + "0.38, `mlperf train go`)"))
 }
 
