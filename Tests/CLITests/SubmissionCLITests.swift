@@ -58,7 +58,9 @@ struct SubmissionCLITests {
         let theirs = try Self.official(open)
         #expect(theirs.accepted.isEmpty)
         let allowed = ["Test duration less than 600s", "performance_sample_count, found 671", "accuracy_sample_count, found 671",
-                       "accurcy run does not cover all dataset", " has issues", "NoResults ", "SUMMARY: submission has errors"]
+                       "accurcy run does not cover all dataset", " has issues", "NoResults ", "SUMMARY: submission has errors",
+                       // a loaded machine's short Offline run can miss the samples per query its own QPS asked for
+                       "Required minimum samples per query not met"]
         for e in theirs.errors { #expect(allowed.contains { e.contains($0) }, "an official complaint beyond short runs and the data set's size: \(e)") }
         for r in try Self.report(dir + "/v61.json") {
             let path = r["path"] as? String ?? ""
@@ -68,6 +70,7 @@ struct SubmissionCLITests {
             for e in theirs.errors where e.contains(path + "/performance") {
                 if e.contains("Test duration less than 600s") { official.insert("min_duration") }
                 if e.contains("performance_sample_count") { official.insert("performance_sample_count") }
+                if e.contains("Required minimum samples per query not met") { official.insert("offline_samples_per_query") }
             }
             #expect(rules == official, "\(path): ours \(rules), official \(official)")
         }
