@@ -324,6 +324,10 @@ struct AreaTests {
         try FileManager.default.copyItem(atPath: model, toPath: dir + "/bad.onnx")
         let bad = try CLI.run(["accuracy", "go", log, "--model", dir + "/bad.onnx"])
         #expect(bad.status != 0 && bad.stderr.contains("bad.versus.json"), "\(bad.stderr)")
+        // Its sibling: more wins than games.
+        try "{\"games\": 4, \"wins\": 5, \"gnugo_level\": 0}".write(toFile: dir + "/bad.versus.json", atomically: true, encoding: .utf8)
+        let tooMany = try CLI.run(["accuracy", "go", log, "--model", dir + "/bad.onnx"])
+        #expect(tooMany.status != 0 && tooMany.stderr.contains("wins (0 to games)"), "\(tooMany.stderr)")
         for scenario in ["SingleStream", "MultiStream", "Server"] {
             let r = try CLI.run(["run", "go", "--scenario", scenario, "--model", model, "--duration-ms", "300",
                                  "--quiet", "--out", dir + "/perf-\(scenario)"])

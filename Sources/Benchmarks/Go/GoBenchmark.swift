@@ -44,8 +44,9 @@ public enum GoBenchmark {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let games = object["games"] as? Int, let wins = object["wins"] as? Int,
-              let level = object["gnugo_level"] as? Int, games > 0 else {
-            throw DatasetError.badValue(path: path, detail: "expected a JSON object with games (> 0), wins and gnugo_level")
+              let level = object["gnugo_level"] as? Int, games > 0, (0...games).contains(wins) else {
+            throw DatasetError.badValue(path: path, detail: "expected a JSON object with games (> 0), wins (0 to games) "
+                                        + "and gnugo_level")
         }
         return [("win_rate_vs_gnugo_level\(level)", Double(wins) / Double(games)), ("versus_games", Double(games))]
     }
